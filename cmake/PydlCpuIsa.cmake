@@ -1,0 +1,34 @@
+# CPU kernels in csrc/cpu/kernels/ are compiled once per instruction-set level into object
+# libraries; csrc/core/cpu_isa.cpp picks the best level the running CPU supports (or
+# PYDL_CPU_ISA), so one build runs on any x86-64 / arm64 CPU.
+include(CheckCXXCompilerFlag)
+file(GLOB PYDL_CPU_KERNEL_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/*.cpp)
+
+set(PYDL_CPU_ISA_LEVELS scalar)
+set(_flags_scalar "")
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+  check_cxx_compiler_flag("-mavx2 -mfma -mf16c" PYDL_HAS_AVX2)
+  check_cxx_compiler_flag("-mavx512f -mavx512bw -mavx512vl -mavx512dq" PYDL_HAS_AVX512)
+  if(PYDL_HAS_AVX2)
+    list(APPEND PYDL_CPU_ISA_LEVELS avx2)
+    set(_flags_avx2 -mavx2 -mfma -mf16c)
+  endif()
+  if(PYDL_HAS_AVX512)
+    list(APPEND PYDL_CPU_ISA_LEVELS avx512)
+    set(_flags_avx512 -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma -mf16c)
+  endif()
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64|ARM64")
+  # NEON is part of the arm64 baseline; the scalar level turns auto-vectorisation off.
+  list(APPEND PYDL_CPU_ISA_LEVELS neon)
+  set(_flags_scalar -fno-tree-vectorize)
+  set(_flags_neon "")
+endif()
+
+foreach(isa IN LISTS PYDL_CPU_ISA_LEVELS)
+  add_library(pydl_cpu_kernels_${isa} OBJECT ${PYDL_CPU_KERNEL_SOURCES})
+  target_include_directories(pydl_cpu_kernels_${isa} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/csrc)
+  string(TOUPPER ${isa} _ISA)
+  target_compile_definitions(pydl_cpu_kernels_${isa} PRIVATE PYDL_CPU_ISA=${isa} PYDL_CPU_ISA_${_ISA}=1)
+  target_compile_options(pydl_cpu_kernels_${isa} PRIVATE ${_flags_${isa}} ${PYDL_WARNINGS})
+endforeach()
+message(STATUS "pydl: CPU kernel ISA levels: ${PYDL_CPU_ISA_LEVELS}")

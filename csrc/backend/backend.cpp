@@ -1,0 +1,29 @@
+#include "backend/backend.h"
+
+namespace pydl {
+namespace {
+Backend* g_backends[kNumDeviceTypes] = {};
+}
+
+void register_backend(DeviceType type, Backend* b) { g_backends[static_cast<int>(type)] = b; }
+bool has_backend(DeviceType type) { return g_backends[static_cast<int>(type)] != nullptr; }
+
+Backend& backend(DeviceType type) {
+  Backend* b = g_backends[static_cast<int>(type)];
+  PYDL_CHECK(b != nullptr, "pydl was built without ", device_type_name(type),
+             " support (rebuild with nvcc on PATH, or PYDL_CUDA=ON, to get the CUDA backend)");
+  return *b;
+}
+
+Device canonical_device(Device d) {
+  if (d.is_cpu()) return Device(DeviceType::CPU);
+  Backend& b = backend(d.type);
+  int count = b.device_count();
+  PYDL_CHECK(count > 0, "Found no NVIDIA driver or CUDA device on this machine (pydl.cuda.is_available() is False)");
+  int index = d.index < 0 ? b.current_device() : d.index;
+  PYDL_CHECK(index < count, "CUDA error: invalid device ordinal (device ", index, " requested, ", count,
+             " available)");
+  return Device(d.type, index);
+}
+
+}  // namespace pydl

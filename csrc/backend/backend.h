@@ -1,0 +1,48 @@
+// The primitive interface every device implements. Ops in csrc/ops/ check their inputs,
+// allocate outputs and then call one of these; nothing above this line knows which device
+// runs the work. The CPU backend lives in csrc/cpu/, the CUDA one in cuda/.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "core/device.h"
+#include "core/elementwise_iter.h"
+#include "core/philox.h"
+#include "core/scalar.h"
+#include "core/tensor.h"
+
+namespace pydl {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // --- memory
+  virtual void* allocate(size_t nbytes, int device_index) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes, int device_index) = 0;
+  // Contiguous bytes between this device and host memory (blocking).
+  virtual void copy_to_host(void* dst, const void* src, size_t nbytes, int device_index) = 0;
+  virtual void copy_from_host(void* dst, const void* src, size_t nbytes, int device_index) = 0;
+
+  // --- elementwise primitives (all operands on this device)
+  // out = cast(in) over iter (operand 0 out, operand 1 in), any strides, any dtype pair.
+  virtual void copy(const ElementwiseIter& iter) = 0;
+  // Every element of out (any strides) = value converted to out's dtype.
+  virtual void fill(const Tensor& out, const Scalar& value) = 0;
+  // Every element of out (contiguous) drawn from `spec`, Philox blocks starting at `offset`.
+  virtual void random(const Tensor& out, const RandomSpec& spec, uint64_t seed, uint64_t offset) = 0;
+
+  // --- device management
+  virtual int device_count() = 0;
+  virtual int current_device() = 0;
+  virtual void synchronize(int device_index) = 0;
+};
+
+// The backend for a device type; RuntimeError if pydl was built without it.
+Backend& backend(DeviceType type);
+void register_backend(DeviceType type, Backend* b);
+bool has_backend(DeviceType type);
+// Resolves "cuda" (index -1) to the current device and checks the index exists.
+Device canonical_device(Device d);
+
+}  // namespace pydl

@@ -1,0 +1,85 @@
+#include "core/elementwise_iter.h"
+
+#include <numeric>
+
+namespace pydl {
+
+ElementwiseIter::ElementwiseIter(const Tensor& out, const std::vector<Tensor>& inputs, const char* op_name) {
+  ntensors_ = 1 + static_cast<int>(inputs.size());
+  PYDL_CHECK(ntensors_ <= kMaxOperands, op_name, ": too many operands");
+  PYDL_CHECK(out.dim() <= 64, op_name, ": tensors with more than 64 dims are not supported");
+  const int64_t nd = out.dim();
+  // Store dims innermost-first: dim k here is tensor dim nd-1-k.
+  shape_.resize(nd);
+  for (int64_t k = 0; k < nd; ++k) shape_[k] = out.sizes()[nd - 1 - k];
+  numel_ = out.numel();
+  auto set_operand = [&](int i, const Tensor& t) {
+    data_[i] = static_cast<char*>(t.data_ptr());
+    dtypes_[i] = t.dtype();
+    strides_[i].resize(nd);
+    const int64_t item = static_cast<int64_t>(t.itemsize());
+    const int64_t td = t.dim();
+    PYDL_CHECK(td <= nd, op_name, ": the size of tensor a (", out.sizes(), ") must match the size of "
+               "tensor b (", t.sizes(), "): cannot broadcast a ", td, "-d tensor to ", nd, " dims");
+    for (int64_t k = 0; k < nd; ++k) {
+      if (k >= td) {
+        strides_[i][k] = 0;
+        continue;
+      }
+      int64_t size = t.sizes()[td - 1 - k];
+      PYDL_CHECK(size == shape_[k] || size == 1, "The size of tensor a (", shape_[k],
+                 ") must match the size of tensor b (", size, ") at non-singleton dimension ", nd - 1 - k);
+      strides_[i][k] = size == 1 && shape_[k] != 1 ? 0 : t.strides()[td - 1 - k] * item;
+    }
+  };
+  set_operand(0, out);
+  for (size_t j = 0; j < inputs.size(); ++j) set_operand(static_cast<int>(j) + 1, inputs[j]);
+  reorder_and_coalesce();
+}
+
+void ElementwiseIter::reorder_and_coalesce() {
+  const int nd = ndim();
+  if (nd <= 1) return;
+  // Order dims so that the output (then the inputs) is walked in memory order. A stable
+  // insertion sort keeps the row-major order when strides tie (size-1 and broadcast dims).
+  std::vector<int> perm(nd);
+  std::iota(perm.begin(), perm.end(), 0);
+  auto should_swap = [&](int outer, int inner) {  // true: `outer` belongs inside `inner`
+    for (int i = 0; i < ntensors_; ++i) {
+      int64_t so = strides_[i][outer], si = strides_[i][inner];
+      if (so == 0 || si == 0) continue;
+      if (so != si) return so < si;
+    }
+    return false;
+  };
+  for (int i = 1; i < nd; ++i)
+    for (int j = i; j > 0 && should_swap(perm[j], perm[j - 1]); --j) std::swap(perm[j], perm[j - 1]);
+  auto apply = [&](Shape& v) {
+    Shape copy = v;
+    for (int k = 0; k < nd; ++k) v[k] = copy[perm[k]];
+  };
+  apply(shape_);
+  for (int i = 0; i < ntensors_; ++i) apply(strides_[i]);
+
+  // Merge dim k+1 into dim k when, for every operand, stepping k+1 equals stepping k's full extent.
+  int out_dim = 0;
+  for (int k = 1; k < nd; ++k) {
+    bool mergeable = true;
+    for (int i = 0; i < ntensors_ && mergeable; ++i)
+      mergeable = shape_[k] == 1 || shape_[out_dim] == 1 ||
+                  strides_[i][k] == strides_[i][out_dim] * shape_[out_dim];
+    if (mergeable) {
+      for (int i = 0; i < ntensors_; ++i)
+        if (shape_[out_dim] == 1) strides_[i][out_dim] = strides_[i][k];
+      shape_[out_dim] *= shape_[k];
+    } else {
+      ++out_dim;
+      shape_[out_dim] = shape_[k];
+      for (int i = 0; i < ntensors_; ++i) strides_[i][out_dim] = strides_[i][k];
+    }
+  }
+  shape_.resize(out_dim + 1);
+  for (int i = 0; i < ntensors_; ++i) strides_[i].resize(out_dim + 1);
+}
+
+}  // namespace pydl

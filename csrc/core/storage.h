@@ -1,0 +1,41 @@
+// Storage: a refcounted buffer on one device. Tensors (and their views) share one Storage.
+// Memory comes from the device's allocator, or from outside (NumPy, DLPack) with a deleter
+// that releases the owner.
+#pragma once
+#include <cstddef>
+#include <memory>
+
+#include "core/device.h"
+
+namespace pydl {
+
+class Storage {
+ public:
+  using Deleter = void (*)(void* ctx);
+
+  // Allocates nbytes on `device` with that device's allocator.
+  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device);
+  // Wraps memory owned elsewhere; deleter(ctx) runs when the last tensor lets go.
+  static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, Device device, Deleter deleter,
+                                       void* ctx);
+
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage();
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+  bool is_external() const { return deleter_ != nullptr; }
+
+ private:
+  Storage(void* data, size_t nbytes, Device device, Deleter deleter, void* ctx)
+      : data_(data), nbytes_(nbytes), device_(device), deleter_(deleter), ctx_(ctx) {}
+  void* data_;
+  size_t nbytes_;
+  Device device_;
+  Deleter deleter_;  // null: memory belongs to the device allocator
+  void* ctx_;
+};
+
+}  // namespace pydl

@@ -1,0 +1,132 @@
+// TensorImpl holds a tensor's metadata (sizes, strides, offset, dtype, device, version counter,
+// autograd fields) over a shared Storage; Tensor is the cheap refcounted handle C++ code passes
+// around. The Python class pydl.Tensor is TensorImpl itself (see python/tensor_py.cpp), so each
+// TensorImpl has at most one Python object.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "core/device.h"
+#include "core/dtype.h"
+#include "core/error.h"
+#include "core/small_vector.h"
+#include "core/storage.h"
+
+namespace pydl {
+
+class TensorImpl;
+class Tensor;
+
+// Counts in-place modifications. Shared by a tensor, its views and detach()ed aliases, so that
+// autograd can tell when a tensor saved for backward was modified.
+struct VersionCounter {
+  std::atomic<uint32_t> version{0};
+};
+
+// Autograd state; the autograd engine grows this (grad_fn, hooks, ...).
+struct AutogradMeta {
+  bool requires_grad = false;
+  std::shared_ptr<TensorImpl> grad;
+};
+
+class TensorImpl {
+ public:
+  TensorImpl(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, int64_t storage_offset,
+             ScalarType dtype, std::shared_ptr<VersionCounter> version);
+
+  const Shape& sizes() const { return sizes_; }
+  const Shape& strides() const { return strides_; }
+  int64_t dim() const { return static_cast<int64_t>(sizes_.size()); }
+  int64_t numel() const { return numel_; }
+  int64_t storage_offset() const { return storage_offset_; }
+  ScalarType dtype() const { return dtype_; }
+  size_t itemsize() const { return pydl::itemsize(dtype_); }
+  Device device() const { return storage_->device(); }
+  bool is_contiguous() const { return is_contiguous_; }
+  const std::shared_ptr<Storage>& storage() const { return storage_; }
+  // Address of element [0, 0, ...] (may point past the end for empty tensors).
+  void* data_ptr() const {
+    return static_cast<char*>(storage_->data()) + storage_offset_ * static_cast<int64_t>(itemsize());
+  }
+  const std::shared_ptr<VersionCounter>& version_counter() const { return version_; }
+  uint32_t version() const { return version_->version.load(std::memory_order_relaxed); }
+  void bump_version() { version_->version.fetch_add(1, std::memory_order_relaxed); }
+
+  bool requires_grad() const { return autograd_ && autograd_->requires_grad; }
+  void set_requires_grad(bool r);  // checks the dtype can carry gradients
+  AutogradMeta& autograd_meta();   // created on first use
+  AutogradMeta* autograd_meta_if_any() const { return autograd_.get(); }
+
+  // Rebinds metadata in place (used by as_strided_ / view-like in-place ops).
+  void set_sizes_and_strides(Shape sizes, Shape strides, int64_t storage_offset);
+
+ private:
+  void refresh();  // recomputes numel_ and is_contiguous_
+
+  std::shared_ptr<Storage> storage_;
+  Shape sizes_;
+  Shape strides_;
+  int64_t storage_offset_;
+  int64_t numel_ = 1;
+  ScalarType dtype_;
+  bool is_contiguous_ = true;
+  std::shared_ptr<VersionCounter> version_;
+  std::unique_ptr<AutogradMeta> autograd_;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  bool defined() const { return impl_ != nullptr; }
+  TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
+
+  const Shape& sizes() const { return impl_->sizes(); }
+  const Shape& strides() const { return impl_->strides(); }
+  int64_t dim() const { return impl_->dim(); }
+  int64_t numel() const { return impl_->numel(); }
+  int64_t size(int64_t d) const;    // negative dims wrap; IndexError when out of range
+  int64_t stride(int64_t d) const;
+  ScalarType dtype() const { return impl_->dtype(); }
+  size_t itemsize() const { return impl_->itemsize(); }
+  Device device() const { return impl_->device(); }
+  int64_t storage_offset() const { return impl_->storage_offset(); }
+  bool is_contiguous() const { return impl_->is_contiguous(); }
+  void* data_ptr() const { return impl_->data_ptr(); }
+  template <typename T> T* data() const { return static_cast<T*>(impl_->data_ptr()); }
+  bool requires_grad() const { return impl_->requires_grad(); }
+  void bump_version() const { impl_->bump_version(); }
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+// --- Construction -------------------------------------------------------------------------
+Shape contiguous_strides(const Shape& sizes);
+// A fresh, uninitialised tensor.
+Tensor empty(const Shape& sizes, ScalarType dtype, Device device);
+Tensor empty_strided(const Shape& sizes, const Shape& strides, ScalarType dtype, Device device);
+// A view: same storage and version counter as `base`, new geometry (checked against the storage).
+Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t storage_offset);
+// Same memory, new TensorImpl, no autograd history (detach()).
+Tensor alias(const Tensor& t);
+
+// Number of bytes [first, last) an (sizes, strides, offset) view can touch, relative to the
+// storage start, or 0 elements for an empty view.
+int64_t required_storage_elements(const Shape& sizes, const Shape& strides, int64_t offset);
+// True when the tensor's elements exactly cover a dense block (some permutation of contiguous).
+bool is_non_overlapping_and_dense(const Tensor& t);
+// True when two elements of `t` can alias one memory location (a size>1 dim with stride 0).
+bool has_internal_overlap(const Tensor& t);
+// True when `a` and `b` read or write any common byte.
+bool may_overlap(const Tensor& a, const Tensor& b);
+
+// Wraps a possibly negative dim into [0, ndim); IndexError naming the valid range otherwise.
+int64_t wrap_dim(int64_t dim, int64_t ndim);
+int64_t shape_numel(const Shape& sizes);
+
+}  // namespace pydl

@@ -1,0 +1,43 @@
+// The CPU backend: memory from the caching allocator, primitives from the per-ISA kernels.
+#include <cstring>
+
+#include "backend/backend.h"
+#include "core/allocator.h"
+#include "cpu/kernels.h"
+
+namespace pydl::cpu {
+
+PYDL_DEFINE_KERNEL(CopyKernel, copy_kernel);
+PYDL_DEFINE_KERNEL(FillKernel, fill_kernel);
+PYDL_DEFINE_KERNEL(RandomKernel, random_kernel);
+
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  void* allocate(size_t nbytes, int) override { return cpu_allocator()->allocate(nbytes); }
+  void deallocate(void* p, size_t nbytes, int) override { cpu_allocator()->deallocate(p, nbytes); }
+  void copy_to_host(void* dst, const void* src, size_t n, int) override { std::memcpy(dst, src, n); }
+  void copy_from_host(void* dst, const void* src, size_t n, int) override { std::memcpy(dst, src, n); }
+
+  void copy(const ElementwiseIter& iter) override { copy_kernel(iter); }
+  void fill(const Tensor& out, const Scalar& value) override {
+    fill_kernel(ElementwiseIter(out, {}, "fill_"), value);
+  }
+  void random(const Tensor& out, const RandomSpec& spec, uint64_t seed, uint64_t offset) override {
+    random_kernel(out, spec, seed, offset);
+  }
+
+  int device_count() override { return 1; }
+  int current_device() override { return 0; }
+  void synchronize(int) override {}
+};
+
+const bool registered = [] {
+  static CpuBackend cpu_backend;
+  register_backend(DeviceType::CPU, &cpu_backend);
+  return true;
+}();
+
+}  // namespace
+}  // namespace pydl::cpu

@@ -1,0 +1,34 @@
+// The CPU kernels compiled per ISA level (csrc/cpu/kernels/*.cpp). Each is a KernelStub: a
+// call runs the version for the level selected at start-up (see core/cpu_isa.h).
+#pragma once
+#include "core/cpu_isa.h"
+#include "core/elementwise_iter.h"
+#include "core/philox.h"
+#include "core/scalar.h"
+
+namespace pydl::cpu {
+
+using CopyKernel = void (*)(const ElementwiseIter& iter);  // operand 0 = cast(operand 1)
+using FillKernel = void (*)(const ElementwiseIter& iter, const Scalar& value);  // operand 0 only
+using RandomKernel = void (*)(const Tensor& out, const RandomSpec& spec, uint64_t seed, uint64_t offset);
+
+PYDL_DECLARE_KERNEL(CopyKernel, copy_kernel);
+PYDL_DECLARE_KERNEL(FillKernel, fill_kernel);
+PYDL_DECLARE_KERNEL(RandomKernel, random_kernel);
+
+}  // namespace pydl::cpu
+
+// In a kernel file: PYDL_REGISTER_KERNEL(copy_kernel, &copy_impl); registers this file's ISA.
+#define PYDL_ISA_ENUM_scalar ::pydl::CpuIsa::Scalar
+#define PYDL_ISA_ENUM_avx2 ::pydl::CpuIsa::Avx2
+#define PYDL_ISA_ENUM_avx512 ::pydl::CpuIsa::Avx512
+#define PYDL_ISA_ENUM_neon ::pydl::CpuIsa::Neon
+#define PYDL_ISA_CAT2(a, b) a##b
+#define PYDL_ISA_CAT(a, b) PYDL_ISA_CAT2(a, b)
+#define PYDL_THIS_ISA PYDL_ISA_CAT(PYDL_ISA_ENUM_, PYDL_CPU_ISA)
+#define PYDL_REGISTER_KERNEL(stub, fn)                                                   \
+  static const bool PYDL_ISA_CAT(stub##_registered_, __LINE__) = [] {                   \
+    ::pydl::cpu::stub.table[static_cast<int>(PYDL_THIS_ISA)] = fn;                       \
+    ::pydl::note_compiled_isa(PYDL_THIS_ISA);                                            \
+    return true;                                                                         \
+  }()

@@ -1,0 +1,61 @@
+// The device-agnostic ops of pydl's core. Each checks its inputs (raising PyTorch's exception
+// class with the op name and shapes), allocates outputs and calls the device backend.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "core/generator.h"
+#include "core/scalar.h"
+#include "core/tensor.h"
+
+namespace pydl {
+
+// --- views (views.cpp): share storage with the input, never copy
+Tensor view(const Tensor& t, const Shape& sizes);             // -1 infers one dim
+Tensor view_dtype(const Tensor& t, ScalarType dtype);         // reinterpret the bytes
+Tensor reshape(const Tensor& t, const Shape& sizes);          // view when possible, else copy
+Tensor permute(const Tensor& t, const Shape& dims);
+Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1);
+Tensor t_(const Tensor& t);                                   // Tensor.t(): <= 2-D transpose
+Tensor matrix_transpose(const Tensor& t);                     // Tensor.mT
+Tensor reverse_dims(const Tensor& t);                         // Tensor.T
+Tensor expand(const Tensor& t, const Shape& sizes);           // -1 keeps a dim
+Tensor squeeze(const Tensor& t, const std::optional<Shape>& dims);
+Tensor unsqueeze(const Tensor& t, int64_t dim);
+Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim);
+Tensor unflatten(const Tensor& t, int64_t dim, const Shape& sizes);
+Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
+Tensor select(const Tensor& t, int64_t dim, int64_t index);
+Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> stop, int64_t step);
+Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, std::optional<int64_t> offset);
+Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2);
+Tensor unfold(const Tensor& t, int64_t dim, int64_t size, int64_t step);
+Tensor detach(const Tensor& t);
+Shape infer_size(const Shape& sizes, int64_t numel, const char* op);
+
+// --- copies (copy.cpp)
+Tensor& copy_(Tensor& dst, const Tensor& src);                // broadcast, cast, cross-device
+Tensor contiguous(const Tensor& t);
+Tensor clone(const Tensor& t);                                // keeps dense strides, like preserve_format
+Tensor to(const Tensor& t, std::optional<ScalarType> dtype, std::optional<Device> device, bool copy);
+Tensor& fill_(Tensor& t, const Scalar& value);
+Tensor& zero_(Tensor& t);
+
+// --- factories (factories.cpp)
+Tensor full(const Shape& sizes, const Scalar& value, std::optional<ScalarType> dtype, Device device);
+Tensor empty_like(const Tensor& t, std::optional<ScalarType> dtype, std::optional<Device> device);
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<ScalarType> dtype, Device device);
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, std::optional<ScalarType> dtype, Device device);
+Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base, std::optional<ScalarType> dtype, Device device);
+Tensor eye(int64_t n, std::optional<int64_t> m, std::optional<ScalarType> dtype, Device device);
+
+// --- random (random.cpp); `gen` null means the device's default generator
+Tensor& uniform_(Tensor& t, double from, double to, Generator* gen);
+Tensor& normal_(Tensor& t, double mean, double std, Generator* gen);
+Tensor& random_int_(Tensor& t, int64_t low, int64_t high, Generator* gen);  // [low, high)
+Tensor& bernoulli_(Tensor& t, double p, Generator* gen);
+Tensor bernoulli(const Tensor& probs, Generator* gen);
+Tensor randperm(int64_t n, ScalarType dtype, Device device, Generator* gen);
+Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen);
+
+}  // namespace pydl

@@ -1,0 +1,30 @@
+// The init_* functions that each add one family of bindings to pydl._C.
+#pragma once
+#include "python/casters.h"
+
+namespace pydl::python {
+
+void init_device(py::module_& m);     // device_py.cpp: pydl.device
+void init_tensor(py::module_& m);     // tensor_py.cpp: pydl.Tensor methods and properties
+void init_indexing(py::module_& m);   // indexing_py.cpp: __getitem__ / __setitem__
+void init_factories(py::module_& m);  // factories_py.cpp: tensor, zeros, arange, ...
+void init_random(py::module_& m);     // random_py.cpp: Generator, manual_seed, rand, ...
+void init_interop(py::module_& m);    // interop_py.cpp: NumPy and DLPack
+void init_config(py::module_& m);     // config_py.cpp: build info, threads, memory stats
+void init_dlpack(py::module_& m);     // dlpack_py.cpp: Tensor.__dlpack__, from_dlpack
+
+// Parses the `*size` of zeros(2, 3) / zeros((2, 3)) / zeros([2, 3]) / zeros(size=(2, 3)).
+Shape size_from_args(const py::args& args, const py::object& size_kw, const char* op);
+// Tensor from nested sequences / NumPy arrays / scalars / tensors (pydl.tensor's data argument).
+Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype, std::optional<Device> device);
+// A Device from a pydl.device, a string ("cuda:0") or an int (a CUDA index).
+Device device_from_python(py::handle h);
+std::optional<Device> optional_device(const py::object& h);
+// Makes a tensor require grad when asked (the factories' requires_grad= keyword).
+Tensor finish_factory(Tensor t, bool requires_grad);
+// NumPy interop (interop_py.cpp).
+bool is_numpy_array(py::handle h);
+std::optional<ScalarType> dtype_from_numpy(py::handle np_dtype);  // nullopt: unsupported
+Tensor from_numpy(py::handle array);  // shares memory
+
+}  // namespace pydl::python

@@ -1,0 +1,234 @@
+// pydl.Tensor: the bound TensorImpl. Properties and methods parse Python arguments and call
+// the ops in csrc/ops; Python-only conveniences (repr, pickling) are added in pydl/_tensor.py.
+#include <pybind11/numpy.h>
+
+#include "backend/backend.h"
+#include "core/dispatch.h"
+#include "ops/ops.h"
+#include "python/bindings.h"
+
+namespace pydl::python {
+namespace {
+
+Shape dims_from_args(const py::args& args, const char* op) {
+  if (args.size() == 1 && py::isinstance<py::sequence>(args[0])) return shape_from_python(args[0], op);
+  return shape_from_python(args, op);
+}
+
+py::object size_object(const Shape& s) {
+  static py::handle size_cls = py::object(py::module_::import("pydl._size").attr("Size")).release();
+  return size_cls(py::cast(s));
+}
+
+// A Python number from element 0 of a one-element tensor (any device).
+py::object item(const Tensor& t) {
+  PYDL_CHECK(t.numel() == 1, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
+  Tensor c = contiguous(to(t, std::nullopt, Device(DeviceType::CPU), false));
+  return PYDL_DISPATCH_ALL_TYPES(t.dtype(), "item", [&]() -> py::object {
+    scalar_t v = *c.data<scalar_t>();
+    if constexpr (std::is_same<scalar_t, bool>::value) return py::bool_(v);
+    else if constexpr (std::is_integral<scalar_t>::value) return py::int_(static_cast<int64_t>(v));
+    else return py::float_(static_cast<double>(static_cast<compute_t<scalar_t>>(v)));
+  });
+}
+
+py::object tolist(const Tensor& t) {
+  Tensor c = contiguous(to(t, std::nullopt, Device(DeviceType::CPU), false));
+  if (t.dim() == 0) return item(c);
+  py::list out;
+  for (int64_t i = 0; i < t.sizes()[0]; ++i) out.append(tolist(select(c, 0, i)));
+  return out;
+}
+
+// Tensor.to(...) accepts (dtype), (device), (device, dtype), (tensor) plus keywords.
+Tensor to_method(const Tensor& self, const py::args& args, const py::kwargs& kw) {
+  std::optional<ScalarType> dtype;
+  std::optional<Device> device;
+  bool copy = false;
+  for (auto a : args) {
+    if (is_dtype_object(a)) dtype = a.cast<ScalarType>();
+    else if (py::isinstance<TensorImpl>(a)) {
+      Tensor other = a.cast<Tensor>();
+      dtype = other.dtype();
+      device = other.device();
+    } else device = device_from_python(a);
+  }
+  for (auto item : kw) {
+    std::string k = item.first.cast<std::string>();
+    if (k == "dtype" && !item.second.is_none()) dtype = item.second.cast<ScalarType>();
+    else if (k == "device" && !item.second.is_none()) device = device_from_python(item.second);
+    else if (k == "copy") copy = item.second.cast<bool>();
+    else if (k != "non_blocking" && k != "memory_format" && k != "dtype" && k != "device")
+      PYDL_CHECK_TYPE(false, "to() got an unexpected keyword argument '", k, "'");
+  }
+  return to(self, dtype, device, copy);
+}
+
+}  // namespace
+
+void init_tensor(py::module_& m) {
+  using T = const Tensor&;
+  py::class_<TensorImpl, std::shared_ptr<TensorImpl>> cls(m, "Tensor", py::dynamic_attr(),
+      "A multi-dimensional array of one dtype on one device, with views that share memory.");
+  cls
+      // --- metadata
+      .def_property_readonly("shape", [](T t) { return size_object(t.sizes()); })
+      .def("size", [](T t, py::object dim) -> py::object {
+        if (dim.is_none()) return size_object(t.sizes());
+        return py::int_(t.size(int_from_python(dim, "size(): dim")));
+      }, py::arg("dim") = py::none(), "The shape (a pydl.Size), or the size of one dim.")
+      .def("stride", [](T t, py::object dim) -> py::object {
+        if (dim.is_none()) return py::cast(t.strides());
+        return py::int_(t.stride(int_from_python(dim, "stride(): dim")));
+      }, py::arg("dim") = py::none(), "Strides in elements (a tuple), or the stride of one dim.")
+      .def_property_readonly("dtype", [](T t) { return t.dtype(); })
+      .def_property_readonly("device", [](T t) { return t.device(); })
+      .def_property_readonly("ndim", [](T t) { return t.dim(); })
+      .def("dim", [](T t) { return t.dim(); })
+      .def("ndimension", [](T t) { return t.dim(); })
+      .def("numel", [](T t) { return t.numel(); })
+      .def("nelement", [](T t) { return t.numel(); })
+      .def("element_size", [](T t) { return t.itemsize(); })
+      .def_property_readonly("itemsize", [](T t) { return t.itemsize(); })
+      .def_property_readonly("nbytes", [](T t) { return t.numel() * static_cast<int64_t>(t.itemsize()); })
+      .def("storage_offset", [](T t) { return t.storage_offset(); })
+      .def("data_ptr", [](T t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); })
+      .def("is_contiguous", [](T t, py::kwargs) { return t.is_contiguous(); })
+      .def("is_floating_point", [](T t) { return is_floating(t.dtype()); })
+      .def("is_signed", [](T t) { return is_signed(t.dtype()); })
+      .def_property_readonly("is_cuda", [](T t) { return t.device().is_cuda(); })
+      .def_property_readonly("is_cpu", [](T t) { return t.device().is_cpu(); })
+      .def("get_device", [](T t) { return t.device().is_cpu() ? -1 : int(t.device().index); })
+      .def("_version_counter_value", [](T t) { return t.impl()->version(); })
+      .def_property_readonly("_version", [](T t) { return t.impl()->version(); })
+      // --- autograd fields (the autograd engine extends these)
+      .def_property("requires_grad", [](T t) { return t.requires_grad(); },
+                    [](T t, bool r) { t.impl()->set_requires_grad(r); })
+      .def("requires_grad_", [](T t, bool r) { t.impl()->set_requires_grad(r); return t; },
+           py::arg("requires_grad") = true)
+      .def_property("grad",
+          [](T t) -> Tensor {
+            auto* meta = t.impl()->autograd_meta_if_any();
+            return meta && meta->grad ? Tensor(meta->grad) : Tensor();
+          },
+          [](T t, py::object g) {
+            if (g.is_none()) {
+              if (auto* meta = t.impl()->autograd_meta_if_any()) meta->grad.reset();
+              return;
+            }
+            Tensor grad = g.cast<Tensor>();
+            PYDL_CHECK(grad.sizes() == t.sizes(), "assigned grad has data of a different size");
+            PYDL_CHECK(grad.dtype() == t.dtype(), "assigned grad has data of a different type");
+            PYDL_CHECK(grad.device() == t.device(), "assigned grad has data located on a different device");
+            t.impl()->autograd_meta().grad = grad.impl_ptr();
+          })
+      .def_property_readonly("is_leaf", [](T) { return true; })
+      .def_property_readonly("grad_fn", [](T) { return py::none(); })
+      .def("detach", [](T t) { return detach(t); }, "A new tensor sharing memory, cut from the autograd graph.")
+      .def("detach_", [](T t) { t.impl()->set_requires_grad(false); return t; })
+      .def_property_readonly("data", [](T t) { return detach(t); })
+      // --- views
+      .def("view", [](T t, py::args args) -> Tensor {
+        if (args.size() == 1 && is_dtype_object(args[0])) return view_dtype(t, args[0].cast<ScalarType>());
+        return view(t, dims_from_args(args, "view(): argument 'size'"));
+      }, "A view with another shape (or dtype) over the same memory; raises when strides do not allow it.")
+      .def("view_as", [](T t, T other) { return view(t, other.sizes()); })
+      .def("reshape", [](T t, py::args args) { return reshape(t, dims_from_args(args, "reshape(): argument 'shape'")); },
+           "Like view, but copies when the strides do not allow a view.")
+      .def("reshape_as", [](T t, T other) { return reshape(t, other.sizes()); })
+      .def("permute", [](T t, py::args args) { return permute(t, dims_from_args(args, "permute(): argument 'dims'")); })
+      .def("transpose", &transpose, py::arg("dim0"), py::arg("dim1"))
+      .def("swapaxes", &transpose, py::arg("axis0"), py::arg("axis1"))
+      .def("t", &t_)
+      .def_property_readonly("T", &reverse_dims)
+      .def_property_readonly("mT", &matrix_transpose)
+      .def_property_readonly("H", &t_)
+      .def_property_readonly("mH", &matrix_transpose)
+      .def("adjoint", &matrix_transpose)
+      .def("expand", [](T t, py::args args) { return expand(t, dims_from_args(args, "expand(): argument 'size'")); })
+      .def("expand_as", [](T t, T other) { return expand(t, other.sizes()); })
+      .def("squeeze", [](T t, py::object dim) {
+        if (dim.is_none()) return squeeze(t, std::nullopt);
+        return squeeze(t, shape_from_python(dim, "squeeze(): argument 'dim'"));
+      }, py::arg("dim") = py::none())
+      .def("unsqueeze", &unsqueeze, py::arg("dim"))
+      .def("flatten", &flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1)
+      .def("unflatten", [](T t, int64_t dim, py::object sizes) {
+        return unflatten(t, dim, shape_from_python(sizes, "unflatten(): argument 'sizes'"));
+      }, py::arg("dim"), py::arg("sizes"))
+      .def("narrow", &narrow, py::arg("dim"), py::arg("start"), py::arg("length"))
+      .def("select", &select, py::arg("dim"), py::arg("index"))
+      .def("as_strided", [](T t, const Shape& size, const Shape& stride, std::optional<int64_t> offset) {
+        return as_strided(t, size, stride, offset);
+      }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none())
+      .def("diagonal", &diagonal, py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1)
+      .def("unfold", &unfold, py::arg("dimension"), py::arg("size"), py::arg("step"))
+      .def("contiguous", [](T t, py::kwargs) { return contiguous(t); })
+      // --- copies and conversions
+      .def("clone", [](T t, py::kwargs) { return clone(t); })
+      .def("copy_", [](Tensor t, T src, bool) { return copy_(t, src); }, py::arg("src"), py::arg("non_blocking") = false)
+      .def("to", &to_method, "to(dtype) / to(device) / to(device, dtype) / to(other): converted (or the same) tensor.")
+      .def("cpu", [](T t) { return to(t, std::nullopt, Device(DeviceType::CPU), false); })
+      .def("cuda", [](T t, py::object device, bool) {
+        Device d = device.is_none() ? Device(DeviceType::CUDA) : device_from_python(device);
+        if (d.is_cpu()) d = Device(DeviceType::CUDA);
+        return to(t, std::nullopt, d, false);
+      }, py::arg("device") = py::none(), py::arg("non_blocking") = false)
+      .def("type_as", [](T t, T other) { return to(t, other.dtype(), std::nullopt, false); })
+      .def("float", [](T t) { return to(t, ScalarType::Float32, std::nullopt, false); })
+      .def("double", [](T t) { return to(t, ScalarType::Float64, std::nullopt, false); })
+      .def("half", [](T t) { return to(t, ScalarType::Float16, std::nullopt, false); })
+      .def("bfloat16", [](T t) { return to(t, ScalarType::BFloat16, std::nullopt, false); })
+      .def("long", [](T t) { return to(t, ScalarType::Int64, std::nullopt, false); })
+      .def("int", [](T t) { return to(t, ScalarType::Int32, std::nullopt, false); })
+      .def("short", [](T t) { return to(t, ScalarType::Int16, std::nullopt, false); })
+      .def("char", [](T t) { return to(t, ScalarType::Int8, std::nullopt, false); })
+      .def("byte", [](T t) { return to(t, ScalarType::UInt8, std::nullopt, false); })
+      .def("bool", [](T t) { return to(t, ScalarType::Bool, std::nullopt, false); })
+      .def("fill_", [](Tensor t, const Scalar& v) { return fill_(t, v); }, py::arg("value"))
+      .def("zero_", [](Tensor t) { return zero_(t); })
+      .def("item", &item, "The value of a one-element tensor as a Python number.")
+      .def("tolist", &tolist, "The tensor as (nested) Python lists of numbers.")
+      // --- Python protocol
+      .def("__len__", [](T t) {
+        PYDL_CHECK_TYPE(t.dim() > 0, "len() of a 0-d tensor");
+        return t.sizes()[0];
+      })
+      .def("__iter__", [](T t) {
+        PYDL_CHECK_TYPE(t.dim() > 0, "iteration over a 0-d tensor");
+        py::list rows;
+        for (int64_t i = 0; i < t.sizes()[0]; ++i) rows.append(py::cast(select(t, 0, i)));
+        return py::iter(rows);
+      })
+      .def("__bool__", [](T t) {
+        PYDL_CHECK(t.numel() == 1, "Boolean value of Tensor with ", t.numel() == 0 ? "no values" : "more than one value",
+                   " is ambiguous");
+        return PyObject_IsTrue(item(t).ptr()) == 1;
+      })
+      .def("__index__", [](T t) {
+        PYDL_CHECK_TYPE(is_integral(t.dtype(), true) && t.numel() == 1,
+                        "only integer tensors of a single element can be converted to an index");
+        return item(t);
+      })
+      .def("__int__", [](T t) {
+        PYDL_CHECK(t.numel() == 1, "only one element tensors can be converted to Python scalars");
+        return py::int_(item(t));
+      })
+      .def("__float__", [](T t) {
+        PYDL_CHECK(t.numel() == 1, "only one element tensors can be converted to Python scalars");
+        return py::float_(item(t));
+      })
+      .def("new_empty", [](T t, py::args args, py::object dtype, py::object device, bool rg) {
+        auto dt = dtype.is_none() ? t.dtype() : dtype.cast<ScalarType>();
+        auto dev = device.is_none() ? t.device() : canonical_device(device_from_python(device));
+        return finish_factory(empty(size_from_args(args, py::none(), "new_empty"), dt, dev), rg);
+      }, py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false)
+      .def("new_full", [](T t, py::object size, const Scalar& v, py::object dtype, py::object device, bool rg) {
+        auto dt = dtype.is_none() ? t.dtype() : dtype.cast<ScalarType>();
+        auto dev = device.is_none() ? t.device() : device_from_python(device);
+        return finish_factory(full(shape_from_python(size, "new_full(): size"), v, dt, dev), rg);
+      }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
+         py::arg("device") = py::none(), py::arg("requires_grad") = false);
+}
+
+}  // namespace pydl::python
