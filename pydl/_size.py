@@ -1,4 +1,5 @@
 """pydl.Size: the type of ``Tensor.shape``, a tuple of ints like ``torch.Size``."""
+import operator
 
 
 class Size(tuple):
@@ -7,7 +8,15 @@ class Size(tuple):
     __slots__ = ()
 
     def __new__(cls, sizes=()):
-        return super().__new__(cls, (int(s) for s in sizes))
+        items = []
+        for i, s in enumerate(sizes):
+            if isinstance(s, float):  # floats have no __index__, but name the culprit like torch.Size
+                raise TypeError(f"pydl.Size() takes an iterable of 'int' (item {i} is '{type(s).__name__}')")
+            try:
+                items.append(operator.index(s))
+            except TypeError:
+                raise TypeError(f"pydl.Size() takes an iterable of 'int' (item {i} is '{type(s).__name__}')") from None
+        return super().__new__(cls, items)
 
     def __repr__(self):
         return f"pydl.Size({list(self)})"
@@ -24,7 +33,20 @@ class Size(tuple):
         return Size(result) if isinstance(item, slice) else result
 
     def __add__(self, other):
-        return Size(tuple(self) + tuple(other))
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        result = tuple.__mul__(self, n)
+        return result if result is NotImplemented else Size(result)
+
+    __rmul__ = __mul__
 
     def __reduce__(self):
         return (Size, (tuple(self),))

@@ -1,5 +1,6 @@
 """Python-side conveniences attached to pydl.Tensor (the compiled class): repr, pickling,
 NumPy's __array__ protocol, DLPack, and a few small methods that need no C++."""
+import copy
 import copyreg
 
 import numpy as np
@@ -30,10 +31,12 @@ def _repr(self):
     )
 
 
-def _rebuild(data, dtype_name, device, requires_grad):
+def _rebuild(data, dtype_name, device, requires_grad, size=None, stride=None):
     t = _C.from_numpy(data)
     if dtype_name == "bfloat16":
         t = t.view(_C.bfloat16)
+    if size is not None:  # `data` is the storage span the original view covered
+        t = t.as_strided(size, stride, 0)
     t = t.to(device=device, copy=False) if device != "cpu" else t
     if requires_grad:
         t.requires_grad_(True)
@@ -41,11 +44,16 @@ def _rebuild(data, dtype_name, device, requires_grad):
 
 
 def _reduce_ex(self, protocol):
-    # Pickle the values (as a NumPy array) and metadata; bfloat16 travels as its raw bits.
+    # Pickle the storage span the tensor covers (as a NumPy array) plus its sizes and strides, so
+    # non-contiguous and expanded tensors come back with the same layout, like PyTorch's pickles.
+    # bfloat16 travels as its raw bits.
     t = self.detach().cpu()
     dtype_name = repr(self.dtype).split(".")[-1]
-    data = (t.view(_C.int16) if dtype_name == "bfloat16" else t).contiguous().numpy().copy()
-    return (_rebuild, (data, dtype_name, str(self.device), self.requires_grad))
+    size, stride = tuple(t.shape), tuple(t.stride())
+    span = 0 if t.numel() == 0 else 1 + sum((n - 1) * st for n, st in zip(size, stride))
+    flat = t.as_strided((span,), (1,), t.storage_offset())
+    data = (flat.view(_C.int16) if dtype_name == "bfloat16" else flat).numpy().copy()
+    return (_rebuild, (data, dtype_name, str(self.device), self.requires_grad, size, stride))
 
 
 def _deepcopy(self, memo):
@@ -55,6 +63,8 @@ def _deepcopy(self, memo):
     if self.requires_grad:
         result.requires_grad_(True)
     memo[id(self)] = result
+    if self.grad is not None:
+        result.grad = copy.deepcopy(self.grad, memo)
     return result
 
 

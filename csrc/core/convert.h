@@ -4,11 +4,12 @@
 // narrow types) or int32 (for int32) give the most negative value, as cvttss2si does, instead of
 // the undefined behaviour of a plain static_cast.
 #pragma once
-#include <cstdint>
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <type_traits>
 
+#include "core/dtype.h"
 #include "core/half.h"
 #include "core/macros.h"
 
@@ -49,6 +50,36 @@ PYDL_HOST_DEVICE PYDL_INLINE To convert(From v) {
   } else {
     return static_cast<To>(x);
   }
+}
+
+// PyTorch's c10::overflows (behind Scalar.to<T>() in fill_, full, linspace, tensor(...)): whether
+// a Python number (an int64 when is_float is false, else the double d) is out of dtype's range.
+// Any number fits bool; NaN fits only floating types, +-inf only floating types; negative ints
+// may wrap into uint8 down to -255 (so `a - b` stays expressible); floats must be in range.
+inline bool number_overflows(ScalarType dtype, bool is_float, double d, int64_t i) {
+  double lo = 0, hi = 0;
+  switch (dtype) {
+    case ScalarType::Bool: return false;
+    case ScalarType::UInt8:
+      if (!is_float) return i > 255 || i < -255;
+      lo = 0; hi = 255; break;
+    case ScalarType::Int8: lo = -128; hi = 127; break;
+    case ScalarType::Int16: lo = -32768; hi = 32767; break;
+    case ScalarType::Int32: lo = -2147483648.0; hi = 2147483647.0; break;
+    case ScalarType::Int64:
+      if (!is_float) return false;
+      lo = -9223372036854775808.0; hi = 9223372036854775807.0; break;  // hi rounds to 2^63, as in c10
+    case ScalarType::Float16: lo = -65504.0; hi = 65504.0; break;
+    case ScalarType::BFloat16: lo = -3.38953138925153547590470800371487866880e38; hi = -lo; break;
+    case ScalarType::Float32: lo = -3.40282346638528859811704183484516925440e38; hi = -lo; break;
+    case ScalarType::Float64: return false;
+  }
+  if (!is_float) {
+    double v = static_cast<double>(i);
+    return v < lo || v > hi;
+  }
+  if (is_floating(dtype)) return !std::isnan(d) && !std::isinf(d) && (d < lo || d > hi);
+  return std::isnan(d) || d < lo || d > hi;
 }
 
 }  // namespace pydl

@@ -30,6 +30,10 @@ class CpuCachingAllocator final : public Allocator {
  public:
   void* allocate(size_t nbytes) override {
     if (nbytes == 0) nbytes = 1;
+    // size_class would overflow past 2^63; no machine has that much memory anyway.
+    if (nbytes > (size_t(1) << 62)) {
+      throw OutOfMemoryError(str("CPU out of memory: tried to allocate ", nbytes, " bytes"));
+    }
     size_t cls = size_class(nbytes);
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -61,17 +61,22 @@ int64_t wrap_dim(int64_t dim, int64_t ndim) {
 
 int64_t shape_numel(const Shape& sizes) {
   int64_t n = 1;
-  for (int64_t s : sizes) n *= s;
+  bool overflow = false;
+  for (int64_t s : sizes) overflow |= __builtin_mul_overflow(n, s, &n);
+  // A zero anywhere makes the product 0 whatever overflowed before it.
+  for (int64_t s : sizes)
+    if (s == 0) return 0;
+  PYDL_CHECK(!overflow, "numel: integer multiplication overflow (sizes ", sizes, ")");
   return n;
 }
 
 int64_t Tensor::size(int64_t d) const {
-  if (dim() == 0) PYDL_CHECK_INDEX(false, "size(): dimension specified as ", d, " but tensor has no dimensions");
+  if (dim() == 0) PYDL_CHECK_INDEX(false, "Dimension specified as ", d, " but tensor has no dimensions");
   return sizes()[wrap_dim(d, dim())];
 }
 
 int64_t Tensor::stride(int64_t d) const {
-  if (dim() == 0) PYDL_CHECK_INDEX(false, "stride(): dimension specified as ", d, " but tensor has no dimensions");
+  if (dim() == 0) PYDL_CHECK_INDEX(false, "Dimension specified as ", d, " but tensor has no dimensions");
   return strides()[wrap_dim(d, dim())];
 }
 
@@ -111,12 +116,18 @@ Tensor empty(const Shape& sizes, ScalarType dtype, Device device) {
 }
 
 int64_t required_storage_elements(const Shape& sizes, const Shape& strides, int64_t offset) {
+  for (int64_t s : sizes)
+    if (s == 0) return 0;
   int64_t last = offset;  // index of the furthest element
+  bool overflow = false;
   for (size_t d = 0; d < sizes.size(); ++d) {
-    if (sizes[d] == 0) return 0;
-    last += (sizes[d] - 1) * strides[d];
+    int64_t span;
+    overflow |= __builtin_mul_overflow(sizes[d] - 1, strides[d], &span);
+    overflow |= __builtin_add_overflow(last, span, &last);
   }
-  return last + 1;
+  overflow |= __builtin_add_overflow(last, int64_t(1), &last);
+  PYDL_CHECK(!overflow, "Storage size calculation overflowed with sizes=", sizes, " and strides=", strides);
+  return last;
 }
 
 Tensor empty_strided(const Shape& sizes, const Shape& strides, ScalarType dtype, Device device) {
@@ -133,11 +144,14 @@ Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t storage
   PYDL_CHECK(storage_offset >= 0, "as_strided: Negative storage offset ", storage_offset);
   for (int64_t s : sizes) PYDL_CHECK(s >= 0, "as_strided: negative size in ", sizes);
   for (int64_t s : strides) PYDL_CHECK(s >= 0, "as_strided: negative strides are not supported, got ", strides);
+  PYDL_CHECK(sizes.size() == strides.size(), "as_strided: mismatch in length of strides and shape (", strides.size(),
+             " vs ", sizes.size(), ")");
+  shape_numel(sizes);  // raises when the element count overflows int64
   int64_t need = required_storage_elements(sizes, strides, storage_offset);
   int64_t have = static_cast<int64_t>(base.impl()->storage()->nbytes() / base.itemsize());
   PYDL_CHECK(need <= have, "setStorage: sizes ", sizes, ", strides ", strides, ", storage offset ",
              storage_offset, ", and itemsize ", base.itemsize(), " requiring a storage size of ",
-             need * static_cast<int64_t>(base.itemsize()), " are out of bounds for storage of size ",
+             static_cast<uint64_t>(need) * base.itemsize(), " are out of bounds for storage of size ",
              base.impl()->storage()->nbytes());
   return Tensor(std::make_shared<TensorImpl>(base.impl()->storage(), std::move(sizes), std::move(strides),
                                              storage_offset, base.dtype(), base.impl()->version_counter()));
@@ -170,6 +184,7 @@ bool is_non_overlapping_and_dense(const Tensor& t) {
 }
 
 bool has_internal_overlap(const Tensor& t) {
+  if (t.numel() == 0) return false;  // nothing to write, e.g. from_numpy(np.zeros((0, 4))) has strides (0, 0)
   for (int64_t d = 0; d < t.dim(); ++d)
     if (t.sizes()[d] > 1 && t.strides()[d] == 0) return true;
   return false;

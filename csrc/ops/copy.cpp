@@ -1,5 +1,6 @@
 // copy_ and the ops built on it: contiguous, clone, to, fill_, zero_.
 #include "backend/backend.h"
+#include "core/convert.h"
 #include "ops/ops.h"
 
 namespace pydl {
@@ -9,10 +10,9 @@ static void check_writable(const Tensor& t, const char* op) {
              "tensor refers to a single memory location. Please clone() the tensor before performing the operation.");
 }
 
-// Empty tensor shaped like t; keeps t's strides when they are dense (PyTorch's preserve_format).
+// Empty tensor shaped like t in t's memory layout (PyTorch's preserve_format, see empty_like).
 static Tensor empty_preserving_layout(const Tensor& t, ScalarType dtype, Device device) {
-  if (!t.is_contiguous() && is_non_overlapping_and_dense(t)) return empty_strided(t.sizes(), t.strides(), dtype, device);
-  return empty(t.sizes(), dtype, device);
+  return empty_like(t, dtype, device);
 }
 
 // Copies between devices: stage src as a contiguous block of dst's dtype and shape on its own
@@ -86,7 +86,13 @@ Tensor to(const Tensor& t, std::optional<ScalarType> dtype, std::optional<Device
 }
 
 Tensor& fill_(Tensor& t, const Scalar& value) {
-  check_writable(t, "fill_");
+  // No internal-overlap check: every element gets the same value, so PyTorch allows fill_ (and
+  // zero_) on expanded tensors.
+  // Like PyTorch's Scalar.to<T>(): a number the dtype cannot hold is an error, not a silent wrap.
+  PYDL_CHECK(!number_overflows(t.dtype(), value.is_float(), value.to_double(),
+                              value.is_float() ? 0 : value.to_int()),
+             "value ", value,
+             " cannot be converted to type ", t.dtype(), " without overflow");
   if (t.numel() > 0) backend(t.device().type).fill(t, value);
   t.bump_version();
   return t;

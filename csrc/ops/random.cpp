@@ -58,6 +58,15 @@ Tensor& normal_(Tensor& t, double mean, double std, Generator* gen) {
 
 Tensor& random_int_(Tensor& t, int64_t low, int64_t high, Generator* gen) {
   PYDL_CHECK(low < high, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
+  if (is_integral(t.dtype(), true)) {  // like PyTorch: both ends of [from, to - 1] must fit the dtype
+    ScalarType dt = t.dtype();
+    auto fits = [&](int64_t v) {
+      return dt == ScalarType::Bool ? (v == 0 || v == 1) : dt == ScalarType::UInt8 ? (v >= 0 && v <= 255)
+                                                                                : !number_overflows(dt, false, 0, v);
+    };
+    PYDL_CHECK(fits(low), "random_: from=", low, " is out of bounds for ", dt);
+    PYDL_CHECK(fits(high - 1), "random_: to - 1=", high - 1, " is out of bounds for ", dt);
+  }
   RandomSpec s;
   s.kind = RandomSpec::Kind::RandInt;
   s.low = low;
@@ -109,12 +118,28 @@ Tensor bernoulli(const Tensor& probs, Generator* gen) {
   return to(draws, probs.dtype(), std::nullopt, false);
 }
 
+// The broadcast shape of a and b (numpy rules), or a RuntimeError naming op.
+static Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t x = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t y = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    PYDL_CHECK(x == y || x == 1 || y == 1, op, ": the size of tensor a (", x, ") must match the size of tensor b (", y,
+               ") at non-singleton dimension ", i);
+    out[i] = x == 1 ? y : x;
+  }
+  return out;
+}
+
+// PyTorch: the result has mean's dtype and the broadcast shape of mean and std.
 Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen) {
   PYDL_CHECK(mean.device() == std.device(), "normal: Expected all tensors to be on the same device, but found ",
              mean.device(), " and ", std.device());
-  Shape shape = mean.numel() >= std.numel() ? mean.sizes() : std.sizes();
-  ScalarType dt = promote_types(mean.dtype(), std.dtype());
-  PYDL_CHECK(is_floating(dt), "normal: expected floating point mean and std, got ", mean.dtype(), " and ", std.dtype());
+  Shape shape = broadcast_shapes(mean.sizes(), std.sizes(), "normal");
+  ScalarType dt = mean.dtype();
+  PYDL_CHECK(is_floating(dt) && is_floating(std.dtype()), "normal: expected floating point mean and std, got ",
+             mean.dtype(), " and ", std.dtype());
   Tensor z = empty(shape, dt, mean.device());
   normal_(z, 0.0, 1.0, gen);
   return combine_on_cpu(z, {mean, std}, [](double zz, double m, double s) {
@@ -126,6 +151,14 @@ Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen) {
 Tensor randperm(int64_t n, ScalarType dtype, Device device, Generator* gen) {
   PYDL_CHECK(n >= 0, "randperm: n must be non-negative, got ", n);
   PYDL_CHECK(is_integral(dtype, false) || is_floating(dtype), "randperm: unsupported dtype ", dtype);
+  if (n > 0 && is_integral(dtype, false)) {
+    PYDL_CHECK(!number_overflows(dtype, false, 0, n - 1) && (dtype != ScalarType::UInt8 || n - 1 <= 255),
+               "randperm: value ", n - 1, " cannot be converted to type ", dtype, " without overflow");
+  } else if (is_floating(dtype)) {  // every integer up to n - 1 must be exact
+    int digits = dtype == ScalarType::Float16 ? 11 : dtype == ScalarType::BFloat16 ? 8
+                 : dtype == ScalarType::Float32 ? 24 : 53;
+    PYDL_CHECK(n <= (int64_t(1) << digits) + 1, "randperm: n cannot be greater than 2^", digits, "+1 for ", dtype);
+  }
   device = canonical_device(device);
   // Fisher-Yates on the CPU with 64-bit draws from the target device's generator.
   Tensor keys = empty(Shape{n}, ScalarType::Int64, Device(DeviceType::CPU));

@@ -14,7 +14,7 @@ Shape infer_size(const Shape& sizes, int64_t numel, const char* op) {
       PYDL_CHECK(infer < 0, "only one dimension can be inferred");
       infer = static_cast<int>(d);
     } else {
-      PYDL_CHECK(sizes[d] >= 0, "invalid shape dimension ", sizes[d]);
+      PYDL_CHECK(sizes[d] >= 0, "invalid shape dimension ", sizes[d], " at index ", d, " of shape ", sizes);
       known *= sizes[d];
     }
   }
@@ -177,7 +177,9 @@ Tensor expand(const Tensor& t, const Shape& sizes) {
       PYDL_CHECK(want >= 0, "The expanded size of the tensor (", want, ") isn't allowed in a leading, "
                  "non-existing dimension ", i);
       out_sizes[i] = want;
-      out_strides[i] = 0;
+      // A new size-1 dim gets the stride that would make it contiguous with the next one (PyTorch's
+      // inferExpandGeometry); a broadcast one gets 0. Expanding a 0-d tensor gives all zeros.
+      out_strides[i] = (want == 1 && td > 0) ? out_sizes[i + 1] * out_strides[i + 1] : 0;
     }
   }
   return make_view(t, out_sizes, out_strides, t.storage_offset());
@@ -189,8 +191,11 @@ Tensor squeeze(const Tensor& t, const std::optional<Shape>& dims) {
   if (!dims) {
     for (int64_t d = 0; d < nd; ++d) drop[d] = t.sizes()[d] == 1;
   } else {
+    std::vector<bool> seen(std::max<int64_t>(nd, 1), false);
     for (int64_t d : *dims) {
       int64_t w = wrap_dim(d, nd);
+      PYDL_CHECK(!seen[w], "dim ", w, " appears multiple times in the list of dims");
+      seen[w] = true;
       if (nd > 0) drop[w] = t.sizes()[w] == 1;
     }
   }
@@ -229,8 +234,18 @@ Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
 
 Tensor unflatten(const Tensor& t, int64_t dim, const Shape& sizes) {
   int64_t d = wrap_dim(dim, t.dim());
+  PYDL_CHECK(t.dim() > 0, "unflatten: Dimension specified as ", dim, " but tensor has no dimensions");
   PYDL_CHECK(!sizes.empty(), "unflatten: sizes must be non-empty");
-  Shape inner = infer_size(sizes, t.dim() ? t.sizes()[d] : 1, "unflatten");
+  int64_t known = 1, inferred = 0;
+  for (int64_t s : sizes) {
+    if (s == -1) ++inferred;
+    else known *= s;
+  }
+  int64_t extent = t.sizes()[d];
+  PYDL_CHECK(inferred > 1 || (inferred == 1 ? known != 0 && extent % known == 0 : known == extent),
+             "unflatten: Provided sizes ", sizes, " don't multiply up to the size of dim ", d, " (", extent,
+             ") in the input tensor");
+  Shape inner = infer_size(sizes, extent, "unflatten");
   Shape out;
   for (int64_t i = 0; i < d; ++i) out.push_back(t.sizes()[i]);
   for (int64_t s : inner) out.push_back(s);
@@ -247,21 +262,26 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std
   auto clamp = [size](int64_t v) { return v < 0 ? std::max<int64_t>(v + size, 0) : std::min(v, size); };
   int64_t start = start_opt ? clamp(*start_opt) : 0;
   int64_t stop = stop_opt ? clamp(*stop_opt) : size;
-  int64_t len = stop > start ? (stop - start + step - 1) / step : 0;
+  int64_t len = stop > start ? (stop - start - 1) / step + 1 : 0;  // no overflow for huge steps
   Shape sizes = t.sizes(), strides = t.strides();
   sizes[d] = len;
-  strides[d] *= step;
-  return make_view(t, sizes, strides, t.storage_offset() + (len ? start * t.strides()[d] : 0));
+  int64_t stepped;
+  // A huge step only matters when it overflows; with <= 1 element the stride is never used.
+  if (!__builtin_mul_overflow(strides[d], step, &stepped)) strides[d] = stepped;
+  else PYDL_CHECK(len <= 1, "slice: stride ", strides[d], " * step ", step, " overflows");
+  // Like PyTorch, an empty slice still points at its (clamped) start.
+  return make_view(t, sizes, strides, t.storage_offset() + start * t.strides()[d]);
 }
 
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
   PYDL_CHECK(t.dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
+  PYDL_CHECK(length >= 0, "narrow(): length must be non-negative.");
   int64_t d = wrap_dim(dim, t.dim());
   int64_t size = t.sizes()[d];
   PYDL_CHECK_INDEX(start >= -size && start <= size, "start out of range (expected to be in range of [", -size, ", ",
                    size, "], but got ", start, ")");
   if (start < 0) start += size;
-  PYDL_CHECK(length >= 0 && start + length <= size, "start (", start, ") + length (", length,
+  PYDL_CHECK(length <= size - start, "start (", start, ") + length (", length,
              ") exceeds dimension size (", size, ").");
   return slice(t, d, start, start + length, 1);
 }
@@ -270,8 +290,8 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
   PYDL_CHECK_INDEX(t.dim() > 0, "select() cannot be applied to a 0-dim tensor.");
   int64_t d = wrap_dim(dim, t.dim());
   int64_t size = t.sizes()[d];
-  PYDL_CHECK_INDEX(index >= -size && index < size, "index ", index, " is out of bounds for dimension ", d,
-                   " with size ", size);
+  PYDL_CHECK_INDEX(index >= -size && index < size, "select(): index ", index, " out of range for tensor of size ",
+                   t.sizes(), " at dimension ", d);
   if (index < 0) index += size;
   Shape sizes = t.sizes(), strides = t.strides();
   int64_t offset = t.storage_offset() + index * strides[d];
@@ -287,9 +307,9 @@ Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, std
 
 Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
   int64_t nd = t.dim();
-  PYDL_CHECK(nd >= 2, "diagonal: expected a tensor with at least 2 dimensions, got ", nd);
-  int64_t a = wrap_dim(dim1, nd), b = wrap_dim(dim2, nd);
+  int64_t a = wrap_dim(dim1, nd), b = wrap_dim(dim2, nd);  // IndexError first, like PyTorch
   PYDL_CHECK(a != b, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
+  PYDL_CHECK(nd >= 2, "diagonal: expected a tensor with at least 2 dimensions, got ", nd);
   int64_t len, start = t.storage_offset();
   if (offset >= 0) {
     len = std::max<int64_t>(std::min(t.sizes()[a], t.sizes()[b] - offset), 0);
@@ -313,6 +333,7 @@ Tensor unfold(const Tensor& t, int64_t dim, int64_t size, int64_t step) {
   int64_t d = wrap_dim(dim, t.dim());
   int64_t extent = t.dim() ? t.sizes()[d] : 1;
   PYDL_CHECK(size <= extent, "maximum size for tensor at dimension ", d, " is ", extent, " but size is ", size);
+  PYDL_CHECK(size >= 0, "size is ", size, " but must be >= 0");
   PYDL_CHECK(step > 0, "step is ", step, " but must be > 0");
   Shape sizes = t.sizes(), strides = t.strides();
   if (t.dim() == 0) {
@@ -324,7 +345,10 @@ Tensor unfold(const Tensor& t, int64_t dim, int64_t size, int64_t step) {
   }
   int64_t stride = strides[d];
   sizes[d] = (extent - size) / step + 1;
-  strides[d] = stride * step;
+  if (__builtin_mul_overflow(stride, step, &strides[d])) {
+    PYDL_CHECK(sizes[d] <= 1, "unfold: stride ", stride, " * step ", step, " overflows");
+    strides[d] = stride;  // a single window: the stride is never used
+  }
   sizes.push_back(size);
   strides.push_back(stride);
   return make_view(t, sizes, strides, t.storage_offset());

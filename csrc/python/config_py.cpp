@@ -38,7 +38,10 @@ static py::dict build_info() {
 void init_config(py::module_& m) {
   m.def("_build_info", &build_info);
   m.def("get_num_threads", &get_num_threads, "Threads used by parallel CPU kernels.");
-  m.def("set_num_threads", &set_num_threads, py::arg("num"), "Sets the threads used by parallel CPU kernels.");
+  m.def("set_num_threads", [](int num) {
+    PYDL_CHECK(num > 0, "set_num_threads expects a positive integer, got ", num);  // RuntimeError, as in PyTorch
+    set_num_threads(num);
+  }, py::arg("num"), "Sets the threads used by parallel CPU kernels.");
 
   m.def("_cpu_memory_stats", [] {
     MemoryStats s = cpu_memory_stats();

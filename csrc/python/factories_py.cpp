@@ -81,17 +81,29 @@ Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype, std::o
   Device dev = device ? canonical_device(*device) : Device(DeviceType::CPU);
   if (py::isinstance<TensorImpl>(data)) return to(data.cast<Tensor>(), dtype, dev, true);
   if (is_numpy_array(data)) {
-    py::object arr = py::module_::import("numpy").attr("ascontiguousarray")(data);
-    Tensor shared = from_numpy(arr);
-    return to(shared, dtype, dev, true);
+    // A private C-contiguous, native-byte-order, writable copy (ascontiguousarray would turn 0-d
+    // arrays into 1-d ones, and from_numpy would warn about read-only inputs), owned by the tensor.
+    py::object np_dtype = data.attr("dtype");
+    if (!np_dtype.attr("isnative").cast<bool>()) np_dtype = np_dtype.attr("newbyteorder")("=");
+    py::object arr = py::module_::import("numpy").attr("array")(data, py::arg("dtype") = np_dtype,
+                                                                py::arg("order") = "C", py::arg("copy") = true);
+    return to(from_numpy(arr), dtype, dev, false);
   }
   DataWalk w;
   w.walk(data, 0);
   ScalarType dt = dtype.value_or(w.dtype.value_or(default_dtype()));
   Tensor out = empty(w.shape, dt, Device(DeviceType::CPU));
+  // Like PyTorch, numbers going into an integer dtype must fit it (tensor([300], dtype=int8) raises);
+  // floating dtypes take any number (out-of-range values become inf).
+  const bool checked = is_integral(dt, false);
   PYDL_DISPATCH_ALL_TYPES(dt, "tensor", [&] {
     scalar_t* p = out.data<scalar_t>();
-    for (size_t i = 0; i < w.leaves.size(); ++i) p[i] = scalar_from_python(w.leaves[i], "data").to<scalar_t>();
+    for (size_t i = 0; i < w.leaves.size(); ++i) {
+      Scalar v = scalar_from_python(w.leaves[i], "data");
+      PYDL_CHECK(!checked || !number_overflows(dt, v.is_float(), v.to_double(), v.is_float() ? 0 : v.to_int()),
+                 "value cannot be converted to type ", dt, " without overflow (got ", v, ")");
+      p[i] = v.to<scalar_t>();
+    }
   });
   return dev.is_cpu() ? out : to(out, std::nullopt, dev, false);
 }

@@ -47,9 +47,12 @@ Tensor from_numpy(py::handle obj) {
                    "given numpy array has byte order different from the native byte order. Conversion between byte "
                    "orders is currently not supported.");
   if (!arr.writeable()) {
-    PyErr_WarnEx(PyExc_UserWarning,
-                 "The given NumPy array is not writable, and pydl does not support non-writable tensors. This means "
-                 "writing to this tensor will result in undefined behavior.", 1);
+    // With warnings turned into errors (-W error), the warning is an exception to propagate.
+    if (PyErr_WarnEx(PyExc_UserWarning,
+                     "The given NumPy array is not writable, and pydl does not support non-writable tensors. This "
+                     "means writing to this tensor will result in undefined behavior.", 1) < 0) {
+      throw py::error_already_set();
+    }
   }
   const int64_t item = static_cast<int64_t>(itemsize(*dtype));
   Shape sizes, strides;

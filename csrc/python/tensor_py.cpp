@@ -10,8 +10,15 @@
 namespace pydl::python {
 namespace {
 
+// view(2, 3) / view((2, 3)) / view([2, 3]); `op` is "view(): argument 'size'".
 Shape dims_from_args(const py::args& args, const char* op) {
-  if (args.size() == 1 && py::isinstance<py::sequence>(args[0])) return shape_from_python(args[0], op);
+  if (args.size() == 0) {
+    std::string name(op);
+    PYDL_CHECK_TYPE(false, name.substr(0, name.find('(')), "() missing 1 required positional argument");
+  }
+  // A tensor is a sequence too, but a 0-d integer tensor passed alone is one size (view(t)).
+  if (args.size() == 1 && py::isinstance<py::sequence>(args[0]) && !py::isinstance<TensorImpl>(args[0]))
+    return shape_from_python(args[0], op);
   return shape_from_python(args, op);
 }
 
@@ -103,7 +110,10 @@ void init_tensor(py::module_& m) {
       .def_property_readonly("_version", [](T t) { return t.impl()->version(); })
       // --- autograd fields (the autograd engine extends these)
       .def_property("requires_grad", [](T t) { return t.requires_grad(); },
-                    [](T t, bool r) { t.impl()->set_requires_grad(r); })
+                    [](T t, py::handle r) {
+                      PYDL_CHECK(PyBool_Check(r.ptr()), "requires_grad must be a bool");
+                      t.impl()->set_requires_grad(r.ptr() == Py_True);
+                    })
       .def("requires_grad_", [](T t, bool r) { t.impl()->set_requires_grad(r); return t; },
            py::arg("requires_grad") = true)
       .def_property("grad",
@@ -116,9 +126,14 @@ void init_tensor(py::module_& m) {
               if (auto* meta = t.impl()->autograd_meta_if_any()) meta->grad.reset();
               return;
             }
+            PYDL_CHECK_TYPE(py::isinstance<TensorImpl>(g), "assigned grad expected to be a Tensor or None but got grad "
+                            "of type ", py::str(py::type::handle_of(g).attr("__name__")).cast<std::string>());
             Tensor grad = g.cast<Tensor>();
-            PYDL_CHECK(grad.sizes() == t.sizes(), "assigned grad has data of a different size");
-            PYDL_CHECK(grad.dtype() == t.dtype(), "assigned grad has data of a different type");
+            PYDL_CHECK(grad.sizes() == t.sizes(), "attempting to assign a gradient of size '", grad.sizes(),
+                       "' to a tensor of size '", t.sizes(), "'. Please ensure that the gradient and the tensor "
+                       "are the same size");
+            PYDL_CHECK(grad.dtype() == t.dtype(), "attempting to assign a gradient with dtype '", grad.dtype(),
+                       "' to a tensor with dtype '", t.dtype(), "'. The gradient must match the tensor's dtype");
             PYDL_CHECK(grad.device() == t.device(), "assigned grad has data located on a different device");
             t.impl()->autograd_meta().grad = grad.impl_ptr();
           })
@@ -208,14 +223,14 @@ void init_tensor(py::module_& m) {
       .def("__index__", [](T t) {
         PYDL_CHECK_TYPE(is_integral(t.dtype(), true) && t.numel() == 1,
                         "only integer tensors of a single element can be converted to an index");
-        return item(t);
+        return py::int_(item(t));  // an int even for bool tensors, as operator.index requires
       })
       .def("__int__", [](T t) {
-        PYDL_CHECK(t.numel() == 1, "only one element tensors can be converted to Python scalars");
+        PYDL_CHECK_VALUE(t.numel() == 1, "only one element tensors can be converted to Python scalars");
         return py::int_(item(t));
       })
       .def("__float__", [](T t) {
-        PYDL_CHECK(t.numel() == 1, "only one element tensors can be converted to Python scalars");
+        PYDL_CHECK_VALUE(t.numel() == 1, "only one element tensors can be converted to Python scalars");
         return py::float_(item(t));
       })
       .def("new_empty", [](T t, py::args args, py::object dtype, py::object device, bool rg) {

@@ -29,6 +29,24 @@ def _check():
         raise RuntimeError("Found no NVIDIA driver or CUDA device on this machine")
 
 
+def _device_index(device):
+    """The CUDA index that `device` names (an int, 'cuda:N', pydl.device('cuda', N)), or None
+    for 'cuda' / None, which mean the current device."""
+    if device is None:
+        return None
+    if isinstance(device, int) and not isinstance(device, bool):
+        return device
+    d = device if isinstance(device, _C.device) else _C.device(device)
+    if d.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {d}")
+    return d.index
+
+
+def _index_or_current(device):
+    index = _device_index(device)
+    return current_device() if index is None else index
+
+
 def current_device():
     """Index of the current CUDA device."""
     _check()
@@ -38,15 +56,15 @@ def current_device():
 def set_device(device):
     """Make `device` (an index, 'cuda:N' or a pydl.device) the current CUDA device."""
     _check()
-    index = device if isinstance(device, int) else _C.device(device).index
-    _C._cuda_set_device(0 if index is None else index)
+    index = _device_index(device)
+    if index is not None:  # set_device('cuda') keeps the current device, like torch
+        _C._cuda_set_device(index)
 
 
 def get_device_properties(device=None):
     """Name, compute capability, SM count and memory of a CUDA device."""
     _check()
-    index = current_device() if device is None else (device if isinstance(device, int) else _C.device(device).index)
-    return _Properties(**_C._cuda_device_properties(index))
+    return _Properties(**_C._cuda_device_properties(_index_or_current(device)))
 
 
 def get_device_name(device=None):
@@ -63,7 +81,7 @@ def get_device_capability(device=None):
 def synchronize(device=None):
     """Wait for all work on a CUDA device to finish."""
     _check()
-    _C._cuda_synchronize(current_device() if device is None else int(device))
+    _C._cuda_synchronize(_index_or_current(device))
 
 
 def manual_seed(seed):
