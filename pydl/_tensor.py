@@ -31,6 +31,11 @@ def _repr(self):
     )
 
 
+def _dtype_from_name(name):
+    """Unpickles a dtype as the module's singleton (so `pickle.loads(...) is pydl.float32`)."""
+    return getattr(_C, name)
+
+
 def _rebuild(data, dtype_name, device, requires_grad, size=None, stride=None):
     t = _C.from_numpy(data)
     if dtype_name == "bfloat16":
@@ -99,7 +104,7 @@ Tensor.new_zeros = _new_zeros
 Tensor.new_ones = _new_ones
 Tensor.new_tensor = _new_tensor
 Tensor.__hash__ = object.__hash__
-copyreg.pickle(_C.dtype, lambda d: (getattr, (_C, repr(d).split(".")[-1])))
+copyreg.pickle(_C.dtype, lambda d: (_dtype_from_name, (repr(d).split(".")[-1],)))
 
 
 def from_dlpack(ext_tensor):

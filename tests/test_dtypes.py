@@ -160,8 +160,6 @@ def test_set_default_dtype_rejects_integers(name, default_dtype_guard):
     assert pydl.get_default_dtype() == pydl.float32
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="bug in pydl/_tensor.py (not owned here): its "
-                   "copyreg.pickle(_C.dtype, ...) reduces to (getattr, (_C, name)) and a module cannot be pickled")
 def test_dtype_pickles():
     import copy
     import pickle

@@ -223,8 +223,6 @@ def test_rand_upper_bound_exclusive(dtype):
     assert pydl.rand(10 * N, dtype=getattr(pydl, dtype)).numpy().max() < 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug in csrc/core/philox.h (not owned here): 24-bit uniforms rounded to "
-                   "float16/bfloat16 can round up to 1.0; PyTorch uses the dtype's mantissa digits")
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
 def test_rand_half_types_stay_below_one(dtype):
     pydl.manual_seed(6)

@@ -91,7 +91,7 @@ def test_bool_int_float_conversions(value, dtype):
         x = pydl.full(shape, value, dtype=getattr(pydl, dtype))
         assert bool(x) == bool(value)
         if value == value:  # not NaN
-            assert int(x) == int(value) and type(int(x)) is int
+            assert int(x) == int(value) and type(x.__int__()) is int  # not bool, even for bool tensors
         assert float(x) == float(value) or value != value
         assert type(float(x)) is float
 
@@ -104,7 +104,7 @@ def test_int_truncates_like_python():
 def test_index_protocol(dtype):
     x = pydl.tensor(1, dtype=getattr(pydl, dtype))
     i = operator.index(x)
-    assert i == 1 and type(i) is int
+    assert i == 1 and type(i) is int and type(x.__index__()) is int
     assert [10, 20, 30][x] == 20 and list(range(5))[x:] == [1, 2, 3, 4]
     assert operator.index(pydl.tensor([[2]])) == 2
 
@@ -208,3 +208,29 @@ def test_deepcopy():
 ])
 def test_repr(make, expected):
     assert repr(make()) == expected and str(make()) == expected
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not pydl.cuda.is_available(), reason="needs a CUDA GPU")
+def test_views_indexing_and_conversions_on_cuda():
+    a = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+    x = pydl.tensor(a, device="cuda")
+    for op, npop in [(lambda t: t.permute(2, 0, 1)[1:, ::2], lambda n: n.transpose(2, 0, 1)[1:, ::2]),
+                     (lambda t: t.view(12, 5).t().unsqueeze(1), lambda n: n.reshape(12, 5).T[:, None]),
+                     (lambda t: t.diagonal(1, 1, 2), lambda n: np.diagonal(n, 1, 1, 2)),
+                     (lambda t: t[:, :1].expand(3, 2, 5), lambda n: np.broadcast_to(n[:, :1], (3, 2, 5)))]:
+        r = op(x)
+        assert r.device == x.device and r.data_ptr() - r.storage_offset() * 4 == x.data_ptr()
+        np.testing.assert_array_equal(r.cpu().numpy(), npop(a))
+    x[1, :, ::2] = 7.0
+    x[0] = pydl.ones(4, 5)  # a CPU source is copied across
+    x[2, 1:] = x[2, :-1]    # overlapping, on the GPU
+    a[1, :, ::2] = 7.0
+    a[0] = 1.0
+    a[2, 1:] = a[2, :-1].copy()
+    np.testing.assert_array_equal(x.cpu().numpy(), a)
+    assert x[1, 0, 0].item() == 7.0 and x[0].tolist() == a[0].tolist() and bool(x[0, 0, 0]) and int(x[1, 1, 1]) == 26
+    y = pickle.loads(pickle.dumps(x.t() if x.dim() == 2 else x.permute(2, 1, 0)))
+    assert y.device == x.device and y.tolist() == a.transpose(2, 1, 0).tolist()
+    z = copy.deepcopy(x)
+    assert z.device == x.device and z.data_ptr() != x.data_ptr() and z.tolist() == a.tolist()

@@ -40,6 +40,9 @@ struct RandomSpec {
   enum class Kind : int8_t { Uniform, Normal, Bernoulli, RandInt };
   Kind kind = Kind::Uniform;
   bool wide = false;  // 64-bit draws (float64 uniform/normal, integer ranges >= 2^32)
+  // Mantissa bits of a narrow uniform: 24 for float32, 11 for float16, 8 for bfloat16, so that
+  // rounding to the output dtype can never turn a value just below 1 into 1.
+  int8_t uniform_bits = 24;
   double a = 0, b = 1;
   int64_t low = 0;
   uint64_t range = 1;
@@ -61,7 +64,9 @@ PYDL_HOST_DEVICE PYDL_INLINE double mul_add_unfused(double a, double b, double c
   return a + b * c;
 #endif
 }
-PYDL_HOST_DEVICE PYDL_INLINE double uniform24(uint32_t w) { return (w >> 8) * (1.0 / 16777216.0); }
+PYDL_HOST_DEVICE PYDL_INLINE double uniform_narrow(uint32_t w, int bits) {
+  return static_cast<double>(w >> (32 - bits)) / static_cast<double>(uint32_t(1) << bits);
+}
 PYDL_HOST_DEVICE PYDL_INLINE double uniform53(uint32_t hi, uint32_t lo) {
   return static_cast<double>(((static_cast<uint64_t>(hi) << 32) | lo) >> 11) * (1.0 / 9007199254740992.0);
 }
@@ -79,7 +84,7 @@ PYDL_HOST_DEVICE PYDL_INLINE double random_value(const RandomSpec& s, const Phil
   if (!s.wide) {
     uint32_t w = x.w[lane];
     switch (s.kind) {
-      case Kind::Uniform: return detail::mul_add_unfused(s.a, s.b - s.a, detail::uniform24(w));
+      case Kind::Uniform: return detail::mul_add_unfused(s.a, s.b - s.a, detail::uniform_narrow(w, s.uniform_bits));
       case Kind::Normal: {
         int pair = lane & ~1;
         double u1 = (x.w[pair] + 1.0) * (1.0 / 4294967296.0);

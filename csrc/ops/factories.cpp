@@ -11,7 +11,9 @@ namespace pydl {
 
 Tensor full(const Shape& sizes, const Scalar& value, std::optional<ScalarType> dtype, Device device) {
   Tensor out = empty(sizes, dtype.value_or(value.natural_dtype()), canonical_device(device));
-  return fill_(out, value);
+  fill_(out, value);
+  out.impl()->version_counter()->version = 0;  // a new tensor, not a modified one
+  return out;
 }
 
 // PyTorch's infer_dense_strides: dense strides that keep the memory order of t's dims (stable

@@ -40,6 +40,7 @@ Tensor& uniform_(Tensor& t, double from, double to, Generator* gen) {
   RandomSpec s;
   s.kind = RandomSpec::Kind::Uniform;
   s.wide = wide(t.dtype());
+  s.uniform_bits = t.dtype() == ScalarType::Float16 ? 11 : t.dtype() == ScalarType::BFloat16 ? 8 : 24;
   s.a = from;
   s.b = to;
   return draw(t, s, gen, "uniform_");

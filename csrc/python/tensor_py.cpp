@@ -39,6 +39,14 @@ py::object item(const Tensor& t) {
   });
 }
 
+// int(v) as an exact int: py::int_ would keep a bool (an int subclass), which __index__ and
+// __int__ must not return.
+py::object exact_int(const py::object& v) {
+  PyObject* r = PyNumber_Long(v.ptr());
+  if (!r) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(r);
+}
+
 py::object tolist(const Tensor& t) {
   Tensor c = contiguous(to(t, std::nullopt, Device(DeviceType::CPU), false));
   if (t.dim() == 0) return item(c);
@@ -200,7 +208,15 @@ void init_tensor(py::module_& m) {
       .def("char", [](T t) { return to(t, ScalarType::Int8, std::nullopt, false); })
       .def("byte", [](T t) { return to(t, ScalarType::UInt8, std::nullopt, false); })
       .def("bool", [](T t) { return to(t, ScalarType::Bool, std::nullopt, false); })
-      .def("fill_", [](Tensor t, const Scalar& v) { return fill_(t, v); }, py::arg("value"))
+      .def("fill_", [](Tensor t, py::object v) {
+        if (py::isinstance<TensorImpl>(v)) {  // a 0-d tensor value is cast like copy_ (wraps), as in PyTorch
+          Tensor value = v.cast<Tensor>();
+          PYDL_CHECK(value.dim() == 0, "fill_ only supports 0-dimension value tensor but got tensor with ",
+                     value.dim(), " dimensions.");
+          return copy_(t, value);
+        }
+        return fill_(t, scalar_from_python(v, "fill_(): argument 'value'"));
+      }, py::arg("value"))
       .def("zero_", [](Tensor t) { return zero_(t); })
       .def("item", &item, "The value of a one-element tensor as a Python number.")
       .def("tolist", &tolist, "The tensor as (nested) Python lists of numbers.")
@@ -223,11 +239,11 @@ void init_tensor(py::module_& m) {
       .def("__index__", [](T t) {
         PYDL_CHECK_TYPE(is_integral(t.dtype(), true) && t.numel() == 1,
                         "only integer tensors of a single element can be converted to an index");
-        return py::int_(item(t));  // an int even for bool tensors, as operator.index requires
+        return exact_int(item(t));
       })
       .def("__int__", [](T t) {
         PYDL_CHECK_VALUE(t.numel() == 1, "only one element tensors can be converted to Python scalars");
-        return py::int_(item(t));
+        return exact_int(item(t));
       })
       .def("__float__", [](T t) {
         PYDL_CHECK_VALUE(t.numel() == 1, "only one element tensors can be converted to Python scalars");
