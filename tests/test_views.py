@@ -402,3 +402,23 @@ def test_fuzz_view_chains(shape, layout, data):
             assert geometry(r) == geometry(tr), kind
             if r.numel():
                 assert shares_storage(r, prev) == shares_storage(tr, tprev), kind
+
+
+@pytest.mark.parametrize("make_view", [
+    lambda t: t.view(3, 4), lambda t: t.t(), lambda t: t[1:, ::2], lambda t: t.expand(2, 4, 3),
+    lambda t: t.view(pydl.int32), lambda t: t.detach(),
+])
+def test_untyped_storage_is_shared_by_views(make_view):
+    base = pydl.arange(12, dtype=pydl.float32).view(4, 3)
+    view = make_view(base)
+    s, sv = base.untyped_storage(), view.untyped_storage()
+    assert sv.data_ptr() == s.data_ptr()
+    assert s.nbytes() == 12 * 4 == len(s)
+    assert s.device == pydl.device("cpu")
+    assert view.data_ptr() == s.data_ptr() + view.storage_offset() * view.element_size()
+
+
+def test_untyped_storage_of_copy_is_separate():
+    base = pydl.zeros(4)
+    assert base.clone().untyped_storage().data_ptr() != base.untyped_storage().data_ptr()
+    assert base.contiguous().untyped_storage().data_ptr() == base.untyped_storage().data_ptr()

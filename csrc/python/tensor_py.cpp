@@ -83,6 +83,17 @@ Tensor to_method(const Tensor& self, const py::args& args, const py::kwargs& kw)
 
 void init_tensor(py::module_& m) {
   using T = const Tensor&;
+  py::class_<Storage, std::shared_ptr<Storage>>(m, "UntypedStorage",
+      "The bytes behind a tensor and all its views (Tensor.untyped_storage()).")
+      .def("data_ptr", [](const Storage& s) { return reinterpret_cast<uintptr_t>(s.data()); })
+      .def("nbytes", &Storage::nbytes)
+      .def("size", &Storage::nbytes)
+      .def("__len__", &Storage::nbytes)
+      .def("element_size", [](const Storage&) { return 1; })
+      .def_property_readonly("device", &Storage::device)
+      .def("__repr__", [](const Storage& s) {
+        return str("pydl.UntypedStorage(nbytes=", s.nbytes(), ", device='", s.device().str(), "')");
+      });
   py::class_<TensorImpl, std::shared_ptr<TensorImpl>> cls(m, "Tensor", py::dynamic_attr(),
       "A multi-dimensional array of one dtype on one device, with views that share memory.");
   cls
@@ -107,6 +118,8 @@ void init_tensor(py::module_& m) {
       .def_property_readonly("itemsize", [](T t) { return t.itemsize(); })
       .def_property_readonly("nbytes", [](T t) { return t.numel() * static_cast<int64_t>(t.itemsize()); })
       .def("storage_offset", [](T t) { return t.storage_offset(); })
+      .def("untyped_storage", [](T t) { return t.impl()->storage(); },
+           "The storage this tensor views; views of one tensor return the same storage.")
       .def("data_ptr", [](T t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); })
       .def("is_contiguous", [](T t, py::kwargs) { return t.is_contiguous(); })
       .def("is_floating_point", [](T t) { return is_floating(t.dtype()); })
