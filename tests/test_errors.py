@@ -232,3 +232,14 @@ def test_fuzz_random_arguments_match_torch(shape, name, layout, data):
         assert got == "RuntimeError", f"{name} on {shape} ({layout}): pydl {got}"
         return
     assert got == want, f"{name} on {shape} ({layout}): pydl {got}, torch {want}"
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.view(True), lambda x: x.reshape(True), lambda x: x.view((True, 6)),
+    lambda x: x.unsqueeze(True), lambda x: x.narrow(0, True, 2), lambda x: x.squeeze(False),
+    lambda x: x.unflatten(0, 6), lambda x: x.transpose(0.0, 0), lambda x: pydl.zeros(True),
+], ids=["view", "reshape", "view-tuple", "unsqueeze", "narrow", "squeeze", "unflatten", "transpose", "zeros"])
+def test_bool_and_float_are_not_ints(call):
+    # PyTorch's argument parser refuses bool and float where an int or tuple of ints is expected.
+    with pytest.raises(TypeError):
+        call(pydl.arange(6))

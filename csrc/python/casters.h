@@ -3,6 +3,7 @@
 //   ScalarType <-> the pydl.float32, ... singletons
 //   Scalar     <-  bool / int / float / NumPy scalar / one-element tensor
 //   Shape      <-> sequence of ints (tuple when returned)
+//   int64_t    <-  int or __index__ object, never bool or float
 #pragma once
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -24,7 +25,7 @@ bool is_dtype_object(py::handle h);
 Scalar scalar_from_python(py::handle h, const char* what);  // TypeError if not a number
 bool is_python_number(py::handle h);
 Shape shape_from_python(py::handle h, const char* what);     // TypeError if not a sequence of ints
-// Python int -> int64 with PyTorch's errors (TypeError for non-integers, RuntimeError on overflow).
+// Python int -> int64 with PyTorch's errors (TypeError for bool and non-integers, RuntimeError on overflow).
 int64_t int_from_python(py::handle h, const char* what);
 
 }  // namespace pydl::python
@@ -73,6 +74,20 @@ struct type_caster<pydl::Scalar> {
     if (s.is_int()) return pybind11::int_(s.to_int()).release();
     return pybind11::float_(s.to_double()).release();
   }
+};
+
+// int64 arguments (dims, sizes, indices) follow PyTorch's parser: ints and objects with
+// __index__ are accepted, but bool and float are not (x.unsqueeze(True) is a TypeError).
+template <>
+struct type_caster<int64_t> {
+  PYBIND11_TYPE_CASTER(int64_t, const_name("int"));
+  bool load(handle src, bool) {
+    PyObject* o = src.ptr();
+    if (!o || PyBool_Check(o) || PyFloat_Check(o) || !(PyLong_Check(o) || PyIndex_Check(o))) return false;
+    value = pydl::python::int_from_python(src, "argument");  // RuntimeError on overflow, like PyTorch
+    return true;
+  }
+  static handle cast(int64_t v, return_value_policy, handle) { return PyLong_FromLongLong(v); }
 };
 
 template <>

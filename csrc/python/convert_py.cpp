@@ -15,8 +15,8 @@ static bool is_numpy_bool(py::handle h) {
 }
 
 int64_t int_from_python(py::handle h, const char* what) {
-  PYDL_CHECK_TYPE(!PyFloat_Check(h.ptr()) && (PyLong_Check(h.ptr()) || PyIndex_Check(h.ptr())), what,
-                  " must be an int, but got ", type_name(h));
+  PYDL_CHECK_TYPE(!PyBool_Check(h.ptr()) && !PyFloat_Check(h.ptr()) && (PyLong_Check(h.ptr()) || PyIndex_Check(h.ptr())),
+                  what, " must be int, not ", type_name(h));
   int overflow = 0;
   py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr()));
   if (!index) throw py::error_already_set();
@@ -61,7 +61,8 @@ Shape shape_from_python(py::handle h, const char* what) {
   out.reserve(seq.size());
   for (size_t i = 0; i < seq.size(); ++i) {
     py::object item = seq[i];
-    PYDL_CHECK_TYPE(!PyFloat_Check(item.ptr()) && (PyLong_Check(item.ptr()) || PyIndex_Check(item.ptr())), what,
+    PYDL_CHECK_TYPE(!PyBool_Check(item.ptr()) && !PyFloat_Check(item.ptr()) &&
+                    (PyLong_Check(item.ptr()) || PyIndex_Check(item.ptr())), what,
                     " must be tuple of ints, but found element of type ", type_name(item), " at pos ", i);
     out.push_back(int_from_python(item, what));
   }

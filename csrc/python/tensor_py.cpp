@@ -190,6 +190,8 @@ void init_tensor(py::module_& m) {
       .def("unsqueeze", &unsqueeze, py::arg("dim"))
       .def("flatten", &flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1)
       .def("unflatten", [](T t, int64_t dim, py::object sizes) {
+        PYDL_CHECK_TYPE(py::isinstance<py::sequence>(sizes), "unflatten(): argument 'sizes' must be tuple of ints, not ",
+                        py::str(py::type::handle_of(sizes).attr("__name__")).cast<std::string>());
         return unflatten(t, dim, shape_from_python(sizes, "unflatten(): argument 'sizes'"));
       }, py::arg("dim"), py::arg("sizes"))
       .def("narrow", &narrow, py::arg("dim"), py::arg("start"), py::arg("length"))
