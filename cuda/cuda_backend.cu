@@ -89,6 +89,7 @@ void sync(const char* what) {
 
 class CudaBackend final : public Backend {
  public:
+  CudaBackend() : Backend(DeviceType::CUDA) {}
   void* allocate(size_t nbytes, int device_index) override {
     if (nbytes == 0) return nullptr;  // like PyTorch: empty CUDA tensors own no memory
     DeviceGuard guard(device_index);

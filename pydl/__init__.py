@@ -22,12 +22,15 @@ from ._C import (  # noqa: F401
     rand, randn, randint, randperm, bernoulli, normal,
     get_num_threads, set_num_threads,
 )
+# Every public op of the compiled core is pydl.<name> (pydl.exp, pydl.where, ...), as in torch.
+globals().update({_k: _v for _k, _v in vars(_C).items()
+                  if not _k.startswith("_") and callable(_v) and _k not in globals()})
 from ._size import Size  # noqa: F401
 from . import _tensor  # noqa: F401  (attaches repr, pickling, DLPack, ... to Tensor)
 from ._tensor import from_dlpack, rand_like, randn_like, randint_like  # noqa: F401
 from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from ._config import show_config  # noqa: F401
-from . import cuda, cpu  # noqa: F401
+from . import cuda, cpu, nn  # noqa: F401
 
 __version__ = _C._build_info()["version"]
 

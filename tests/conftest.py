@@ -1,7 +1,14 @@
 """Shared pytest setup: every test starts from float32 as the default dtype and a fixed seed."""
+import os
+import sys
+
 import pytest
 
 import pydl
+
+# The op table (tests/op_table/) is imported by name; pytest's importlib mode does not put
+# tests/ on sys.path by itself.
+sys.path.insert(0, os.path.dirname(__file__))
 
 
 @pytest.fixture(autouse=True)

@@ -27,3 +27,16 @@ Device canonical_device(Device d) {
 }
 
 }  // namespace pydl
+
+namespace pydl {
+
+void Backend::not_implemented(const char* what) const {
+  PYDL_CHECK_NOT_IMPLEMENTED(false, what, " is not implemented for ", device_type_name(type_), " tensors yet");
+  __builtin_unreachable();
+}
+
+void Backend::unary(UnaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("unary elementwise math"); }
+void Backend::binary(BinaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("binary elementwise math"); }
+void Backend::ternary(TernaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("ternary elementwise math"); }
+
+}  // namespace pydl

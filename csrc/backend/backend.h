@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "backend/elementwise_ops.h"
 #include "core/device.h"
 #include "core/elementwise_iter.h"
 #include "core/philox.h"
@@ -15,6 +16,8 @@ namespace pydl {
 
 class Backend {
  public:
+  explicit Backend(DeviceType type) : type_(type) {}
+  DeviceType type() const { return type_; }
   virtual ~Backend() = default;
 
   // --- memory
@@ -32,10 +35,22 @@ class Backend {
   // Every element of out (contiguous) drawn from `spec`, Philox blocks starting at `offset`.
   virtual void random(const Tensor& out, const RandomSpec& spec, uint64_t seed, uint64_t offset) = 0;
 
+  // Elementwise math over an ElementwiseIter (operand 0 is the output; inputs share the compute
+  // dtype, except where's bool condition). Devices without a kernel raise NotImplementedError.
+  virtual void unary(UnaryOp op, const ElementwiseIter& iter, const OpParams& params);
+  virtual void binary(BinaryOp op, const ElementwiseIter& iter, const OpParams& params);
+  virtual void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& params);
+
   // --- device management
   virtual int device_count() = 0;
   virtual int current_device() = 0;
   virtual void synchronize(int device_index) = 0;
+
+ protected:
+  [[noreturn]] void not_implemented(const char* what) const;
+
+ private:
+  DeviceType type_;
 };
 
 // The backend for a device type; RuntimeError if pydl was built without it.

@@ -25,7 +25,7 @@
       PYDL_DISPATCH_CASE(Float32, float, __VA_ARGS__)                                           \
       PYDL_DISPATCH_CASE(Float64, double, __VA_ARGS__)                                          \
     }                                                                                           \
-    PYDL_FAIL("\"", op_name, "\" not implemented for dtype ", static_cast<int>(dtype));         \
+    PYDL_CHECK_NOT_IMPLEMENTED(false, "\"", op_name, "\" not implemented for dtype ", static_cast<int>(dtype)); \
   }()
 
 #define PYDL_DISPATCH_FLOATING_TYPES(dtype, op_name, ...)                                       \
@@ -37,7 +37,22 @@
       PYDL_DISPATCH_CASE(Float64, double, __VA_ARGS__)                                          \
       default: break;                                                                           \
     }                                                                                           \
-    PYDL_FAIL("\"", op_name, "\" not implemented for ", dtype);                                 \
+    PYDL_CHECK_NOT_IMPLEMENTED(false, "\"", op_name, "\" not implemented for '", dtype, "'");      \
+  }()
+
+// bool and the integer types.
+#define PYDL_DISPATCH_INTEGRAL_TYPES(dtype, op_name, ...)                                       \
+  [&] {                                                                                         \
+    switch (dtype) {                                                                            \
+      PYDL_DISPATCH_CASE(Bool, bool, __VA_ARGS__)                                               \
+      PYDL_DISPATCH_CASE(UInt8, uint8_t, __VA_ARGS__)                                           \
+      PYDL_DISPATCH_CASE(Int8, int8_t, __VA_ARGS__)                                             \
+      PYDL_DISPATCH_CASE(Int16, int16_t, __VA_ARGS__)                                           \
+      PYDL_DISPATCH_CASE(Int32, int32_t, __VA_ARGS__)                                           \
+      PYDL_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)                                           \
+      default: break;                                                                           \
+    }                                                                                           \
+    PYDL_CHECK_NOT_IMPLEMENTED(false, "\"", op_name, "\" not implemented for '", dtype, "'");      \
   }()
 
 // Raw bit copies only care about the element size.

@@ -34,6 +34,8 @@ class ElementwiseIter {
 
   template <typename Loop>
   void for_each(const Loop& loop, int64_t grain = kGrainSize) const;
+  using RowFn = void (*)(const void* ctx, char** ptrs, const int64_t* byte_strides, int64_t n);
+  void for_each_row(RowFn fn, const void* ctx, int64_t grain = kGrainSize) const;
 
  private:
   void reorder_and_coalesce();
@@ -48,47 +50,12 @@ class ElementwiseIter {
 
 template <typename Loop>
 void ElementwiseIter::for_each(const Loop& loop, int64_t grain) const {
-  if (numel_ == 0) return;
-  const int nt = ntensors_, nd = ndim();
-  if (nd == 0) {  // a single element
-    char* ptrs[kMaxOperands];
-    int64_t zero[kMaxOperands] = {};
-    for (int i = 0; i < nt; ++i) ptrs[i] = data_[i];
-    loop(ptrs, zero, 1);
-    return;
-  }
-  // Each worker takes a range of linear element indices and walks it row by row along dim 0.
-  parallel_for(0, numel_, grain, [&](int64_t begin, int64_t end) {
-    int64_t idx[64];
-    int64_t rest = begin;
-    for (int d = 0; d < nd; ++d) {
-      idx[d] = rest % shape_[d];
-      rest /= shape_[d];
-    }
-    char* ptrs[kMaxOperands];
-    int64_t inner[kMaxOperands];
-    for (int i = 0; i < nt; ++i) {
-      ptrs[i] = data_[i];
-      for (int d = 0; d < nd; ++d) ptrs[i] += idx[d] * strides_[i][d];
-      inner[i] = strides_[i][0];
-    }
-    int64_t pos = begin;
-    while (pos < end) {
-      int64_t n = std::min(shape_[0] - idx[0], end - pos);
-      loop(ptrs, inner, n);
-      pos += n;
-      if (pos >= end) break;
-      // Step to the start of the next row, carrying into outer dims.
-      for (int i = 0; i < nt; ++i) ptrs[i] -= idx[0] * strides_[i][0];
-      idx[0] = 0;
-      for (int d = 1; d < nd; ++d) {
-        for (int i = 0; i < nt; ++i) ptrs[i] += strides_[i][d];
-        if (++idx[d] < shape_[d]) break;
-        for (int i = 0; i < nt; ++i) ptrs[i] -= idx[d] * strides_[i][d];
-        idx[d] = 0;
-      }
-    }
-  });
+  // Type-erased so that the row walk and its OpenMP region are compiled once, not once per
+  // kernel: the indirect call per row costs nothing next to the row's work.
+  auto row = [&loop](char** ptrs, const int64_t* strides, int64_t n) { loop(ptrs, strides, n); };
+  for_each_row([](const void* ctx, char** ptrs, const int64_t* strides, int64_t n) {
+    (*static_cast<const decltype(row)*>(ctx))(ptrs, strides, n);
+  }, &row, grain);
 }
 
 }  // namespace pydl

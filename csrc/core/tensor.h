@@ -58,8 +58,18 @@ class TensorImpl {
   AutogradMeta& autograd_meta();   // created on first use
   AutogradMeta* autograd_meta_if_any() const { return autograd_.get(); }
 
+  // A 0-d tensor made from a Python number for an op (x + 2.5): type promotion treats it as a
+  // number, weaker than any tensor (see core/type_promotion.h).
+  bool is_wrapped_number() const { return wrapped_number_; }
+  void set_wrapped_number(bool w) { wrapped_number_ = w; }
+
   // Rebinds metadata in place (used by as_strided_ / view-like in-place ops).
   void set_sizes_and_strides(Shape sizes, Shape strides, int64_t storage_offset);
+  // Points this tensor at other memory (an out= tensor resized to fit a result).
+  void rebind(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, int64_t storage_offset) {
+    storage_ = std::move(storage);
+    set_sizes_and_strides(std::move(sizes), std::move(strides), storage_offset);
+  }
 
  private:
   void refresh();  // recomputes numel_ and is_contiguous_
@@ -71,6 +81,7 @@ class TensorImpl {
   int64_t numel_ = 1;
   ScalarType dtype_;
   bool is_contiguous_ = true;
+  bool wrapped_number_ = false;
   std::shared_ptr<VersionCounter> version_;
   std::unique_ptr<AutogradMeta> autograd_;
 };

@@ -10,11 +10,15 @@ namespace pydl::cpu {
 PYDL_DEFINE_KERNEL(CopyKernel, copy_kernel);
 PYDL_DEFINE_KERNEL(FillKernel, fill_kernel);
 PYDL_DEFINE_KERNEL(RandomKernel, random_kernel);
+PYDL_DEFINE_KERNEL(UnaryKernel, unary_kernel);
+PYDL_DEFINE_KERNEL(BinaryKernel, binary_kernel);
+PYDL_DEFINE_KERNEL(TernaryKernel, ternary_kernel);
 
 namespace {
 
 class CpuBackend final : public Backend {
  public:
+  CpuBackend() : Backend(DeviceType::CPU) {}
   void* allocate(size_t nbytes, int) override { return cpu_allocator()->allocate(nbytes); }
   void deallocate(void* p, size_t nbytes, int) override { cpu_allocator()->deallocate(p, nbytes); }
   void copy_to_host(void* dst, const void* src, size_t n, int) override { std::memcpy(dst, src, n); }
@@ -27,6 +31,10 @@ class CpuBackend final : public Backend {
   void random(const Tensor& out, const RandomSpec& spec, uint64_t seed, uint64_t offset) override {
     random_kernel(out, spec, seed, offset);
   }
+
+  void unary(UnaryOp op, const ElementwiseIter& iter, const OpParams& p) override { unary_kernel(op, iter, p); }
+  void binary(BinaryOp op, const ElementwiseIter& iter, const OpParams& p) override { binary_kernel(op, iter, p); }
+  void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& p) override { ternary_kernel(op, iter, p); }
 
   int device_count() override { return 1; }
   int current_device() override { return 0; }

@@ -1,6 +1,7 @@
 // The CPU kernels compiled per ISA level (csrc/cpu/kernels/*.cpp). Each is a KernelStub: a
 // call runs the version for the level selected at start-up (see core/cpu_isa.h).
 #pragma once
+#include "backend/elementwise_ops.h"
 #include "core/cpu_isa.h"
 #include "core/elementwise_iter.h"
 #include "core/philox.h"
@@ -12,7 +13,14 @@ using CopyKernel = void (*)(const ElementwiseIter& iter);  // operand 0 = cast(o
 using FillKernel = void (*)(const ElementwiseIter& iter, const Scalar& value);  // operand 0 only
 using RandomKernel = void (*)(const Tensor& out, const RandomSpec& spec, uint64_t seed, uint64_t offset);
 
+using UnaryKernel = void (*)(UnaryOp op, const ElementwiseIter& iter, const OpParams& params);
+using BinaryKernel = void (*)(BinaryOp op, const ElementwiseIter& iter, const OpParams& params);
+using TernaryKernel = void (*)(TernaryOp op, const ElementwiseIter& iter, const OpParams& params);
+
 PYDL_DECLARE_KERNEL(CopyKernel, copy_kernel);
+PYDL_DECLARE_KERNEL(UnaryKernel, unary_kernel);
+PYDL_DECLARE_KERNEL(BinaryKernel, binary_kernel);
+PYDL_DECLARE_KERNEL(TernaryKernel, ternary_kernel);
 PYDL_DECLARE_KERNEL(FillKernel, fill_kernel);
 PYDL_DECLARE_KERNEL(RandomKernel, random_kernel);
 

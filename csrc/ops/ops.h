@@ -4,11 +4,20 @@
 #include <optional>
 #include <vector>
 
+#include "backend/elementwise_ops.h"
 #include "core/generator.h"
 #include "core/scalar.h"
 #include "core/tensor.h"
 
 namespace pydl {
+
+// Where an op writes its result: a fresh tensor, the user's out= tensor, or self (in-place).
+struct OutArg {
+  Tensor* out = nullptr;
+  bool inplace = false;
+  static OutArg to(Tensor& t) { return {&t, false}; }
+  static OutArg self(Tensor& t) { return {&t, true}; }
+};
 
 // --- views (views.cpp): share storage with the input, never copy
 Tensor view(const Tensor& t, const Shape& sizes);             // -1 infers one dim
@@ -57,5 +66,30 @@ Tensor& bernoulli_(Tensor& t, double p, Generator* gen);
 Tensor bernoulli(const Tensor& probs, Generator* gen);
 Tensor randperm(int64_t n, ScalarType dtype, Device device, Generator* gen);
 Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen);
+
+// --- elementwise math (unary.cpp, binary.cpp, ternary.cpp). Every op takes an optional OutArg:
+// by default a new tensor, OutArg::to(out) for out=, OutArg::self(x) for the in-place variant.
+const char* unary_name(UnaryOp op);
+Tensor unary(UnaryOp op, const Tensor& x, const OpParams& p = {}, OutArg dest = {});
+// x ** exponent, with PyTorch's shortcuts (x ** 2 is x * x) and integer rules.
+Tensor pow(const Tensor& x, const Scalar& exponent, OutArg dest = {});
+Tensor clamp(const Tensor& x, const std::optional<Scalar>& min, const std::optional<Scalar>& max, OutArg dest = {});
+
+const char* binary_name(BinaryOp op);
+// a op b with broadcasting and type promotion; Python numbers arrive as wrap_scalar() tensors.
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const OpParams& p = {}, OutArg dest = {});
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)), OutArg dest = {});
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)), OutArg dest = {});
+Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode = "", OutArg dest = {});
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, OutArg dest = {});
+Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& weight, OutArg dest = {});
+Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max, OutArg dest = {});
+Tensor addcmul(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& value, OutArg dest = {});
+Tensor addcdiv(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& value, OutArg dest = {});
+
+// A 0-d tensor holding a Python number; type promotion treats it as a number (x + 2.5).
+Tensor wrap_scalar(const Scalar& s);
+Tensor wrap_scalar(const Scalar& s, ScalarType dtype);
 
 }  // namespace pydl

@@ -1,5 +1,6 @@
 // The init_* functions that each add one family of bindings to pydl._C.
 #pragma once
+#include "ops/ops.h"
 #include "python/casters.h"
 
 namespace pydl::python {
@@ -12,6 +13,28 @@ void init_random(py::module_& m);     // random_py.cpp: Generator, manual_seed, 
 void init_interop(py::module_& m);    // interop_py.cpp: NumPy and DLPack
 void init_config(py::module_& m);     // config_py.cpp: build info, threads, memory stats
 void init_dlpack(py::module_& m);     // dlpack_py.cpp: Tensor.__dlpack__, from_dlpack
+void init_math(py::module_& m);       // math_py.cpp: elementwise functions, methods, operators
+void init_math_args(py::module_& m);  // math_args_py.cpp: add(alpha=), clamp, where, isclose, ...
+void init_nn_functional(py::module_& m);  // nn_functional_py.cpp: pydl._C._nn activations
+
+// A tensor operand, or a Python number wrapped as a 0-d tensor that promotes like a number.
+Tensor operand(py::handle h, const char* op, const char* arg);
+// The out= keyword: None or a tensor (TypeError otherwise).
+std::optional<Tensor> out_tensor(const py::object& out, const char* op);
+// Runs f(OutArg) with out=None / out=t and the GIL released.
+template <typename F>
+Tensor with_out(const py::object& out, const char* op, const F& f) {
+  std::optional<Tensor> o = out_tensor(out, op);
+  py::gil_scoped_release nogil;
+  if (!o) return f(OutArg{});
+  return f(OutArg::to(*o));
+}
+// Runs f(OutArg::self(self)) with the GIL released (the in-place variant x.op_()).
+template <typename F>
+Tensor in_place(Tensor self, const F& f) {
+  py::gil_scoped_release nogil;
+  return f(OutArg::self(self));
+}
 
 // Parses the `*size` of zeros(2, 3) / zeros((2, 3)) / zeros([2, 3]) / zeros(size=(2, 3)).
 Shape size_from_args(const py::args& args, const py::object& size_kw, const char* op);

@@ -69,4 +69,7 @@ PYBIND11_MODULE(_C, m) {
   init_interop(m);
   init_config(m);
   init_dlpack(m);
+  init_math(m);
+  init_math_args(m);
+  init_nn_functional(m);
 }

@@ -1,0 +1,186 @@
+// Binary elementwise ops: arithmetic, comparisons, logic, bitwise, min/max. Each BinaryOp has a
+// dtype rule (binary_rule); Python numbers arrive as wrapped 0-d tensors and promote like
+// numbers (int32 tensor + 2.5 -> float32). Kernels: cpu/kernels/binary_kernel.cpp.
+#include "core/dispatch.h"
+#include "ops/elementwise.h"
+
+namespace pydl {
+namespace {
+
+enum class Rule : uint8_t {
+  Promote,    // compute and return in the promoted dtype
+  Float,      // as Promote, but integer results become the default float dtype (true division)
+  FloatOnly,  // floating dtypes only
+  IntDiv,     // as Promote; integer divisors are checked for zero first
+  Integral,   // bool/integer dtypes only
+  Compare,    // compute in the promoted dtype, return bool
+};
+
+struct BinaryInfo {
+  const char* name;
+  Rule rule;
+};
+
+BinaryInfo binary_info(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::Add: return {"add", Rule::Promote};
+    case BinaryOp::AddAlpha: return {"add", Rule::Promote};
+    case BinaryOp::Sub: return {"sub", Rule::Promote};
+    case BinaryOp::Mul: return {"mul", Rule::Promote};
+    case BinaryOp::Div: return {"div", Rule::Float};
+    case BinaryOp::DivTrunc: return {"div", Rule::IntDiv};
+    case BinaryOp::DivFloor: return {"floor_divide", Rule::IntDiv};
+    case BinaryOp::Remainder: return {"remainder", Rule::IntDiv};
+    case BinaryOp::Fmod: return {"fmod", Rule::IntDiv};
+    case BinaryOp::Pow: return {"pow", Rule::Promote};
+    case BinaryOp::Atan2: return {"atan2", Rule::Float};
+    case BinaryOp::Hypot: return {"hypot", Rule::FloatOnly};
+    case BinaryOp::Maximum: return {"maximum", Rule::Promote};
+    case BinaryOp::Minimum: return {"minimum", Rule::Promote};
+    case BinaryOp::Fmax: return {"fmax", Rule::Promote};
+    case BinaryOp::Fmin: return {"fmin", Rule::Promote};
+    case BinaryOp::BitwiseAnd: return {"bitwise_and", Rule::Integral};
+    case BinaryOp::BitwiseOr: return {"bitwise_or", Rule::Integral};
+    case BinaryOp::BitwiseXor: return {"bitwise_xor", Rule::Integral};
+    case BinaryOp::LeftShift: return {"bitwise_left_shift", Rule::Integral};
+    case BinaryOp::RightShift: return {"bitwise_right_shift", Rule::Integral};
+    case BinaryOp::Copysign: return {"copysign", Rule::Float};
+    case BinaryOp::Xlogy: return {"xlogy", Rule::Float};
+    case BinaryOp::Eq: return {"eq", Rule::Compare};
+    case BinaryOp::Ne: return {"ne", Rule::Compare};
+    case BinaryOp::Lt: return {"lt", Rule::Compare};
+    case BinaryOp::Le: return {"le", Rule::Compare};
+    case BinaryOp::Gt: return {"gt", Rule::Compare};
+    case BinaryOp::Ge: return {"ge", Rule::Compare};
+    case BinaryOp::LogicalAnd: return {"logical_and", Rule::Compare};
+    case BinaryOp::LogicalOr: return {"logical_or", Rule::Compare};
+    case BinaryOp::LogicalXor: return {"logical_xor", Rule::Compare};
+    case BinaryOp::IsClose: return {"isclose", Rule::Compare};
+    case BinaryOp::Count: break;
+  }
+  PYDL_FAIL("internal error: unknown binary op");
+}
+
+// True when an integer tensor holds a zero (checked on the CPU before dividing by it).
+bool has_zero(const Tensor& t) {
+  if (!t.device().is_cpu()) return false;  // GPUs do not trap on integer division by zero
+  Tensor c = contiguous(t);
+  return PYDL_DISPATCH_ALL_TYPES(c.dtype(), "has_zero", [&] {
+    const scalar_t* p = c.data<scalar_t>();
+    for (int64_t i = 0, n = c.numel(); i < n; ++i)
+      if (p[i] == scalar_t(0)) return true;
+    return false;
+  });
+}
+
+}  // namespace
+
+const char* binary_name(BinaryOp op) { return binary_info(op).name; }
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const OpParams& p, OutArg dest) {
+  const BinaryInfo info = binary_info(op);
+  ScalarType compute = result_type({a, b});
+  ScalarType result = compute;
+  switch (info.rule) {
+    case Rule::Promote:
+      PYDL_CHECK_NOT_IMPLEMENTED(!(op == BinaryOp::Pow && compute == ScalarType::Bool),
+                                 "\"pow\" not implemented for 'Bool'");
+      if (compute == ScalarType::Bool) {
+        PYDL_CHECK(op != BinaryOp::Sub, "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                   "Use the `^` or `logical_xor()` operator instead.");
+      }
+      break;
+    case Rule::Float:
+      if (!is_floating(compute)) compute = result = default_dtype();
+      break;
+    case Rule::FloatOnly:
+      PYDL_CHECK_NOT_IMPLEMENTED(is_floating(compute), "\"", info.name, "\" not implemented for '", compute, "'");
+      break;
+    case Rule::IntDiv:
+      PYDL_CHECK_NOT_IMPLEMENTED(compute != ScalarType::Bool, "\"", info.name, "\" not implemented for 'Bool'");
+      if (!is_floating(compute)) PYDL_CHECK(!has_zero(b), "ZeroDivisionError");
+      break;
+    case Rule::Integral: {
+      const bool shift = op == BinaryOp::LeftShift || op == BinaryOp::RightShift;
+      PYDL_CHECK_NOT_IMPLEMENTED(!is_floating(compute) && !(shift && compute == ScalarType::Bool), "\"", info.name,
+                                 "_cpu\" not implemented for '", compute, "' (bitwise ops need integer or bool tensors)");
+      break;
+    }
+    case Rule::Compare:
+      result = ScalarType::Bool;
+      break;
+  }
+  return run_elementwise(info.name, {cast_operand(a, compute), cast_operand(b, compute)}, result, dest,
+                         [&](const ElementwiseIter& it, Backend& be) { be.binary(op, it, p); });
+}
+
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha, OutArg dest) {
+  if (!alpha.is_float() && alpha.to_int() == 1) return binary(BinaryOp::Add, a, b, {}, dest);
+  const ScalarType rt = result_type({a, b});
+  PYDL_CHECK(!(alpha.is_float() && !is_floating(rt)),
+             "For integral input tensors, argument alpha must not be a floating point number.");
+  PYDL_CHECK(!(alpha.is_bool() && rt != ScalarType::Bool), "Boolean alpha only supported for Boolean results.");
+  OpParams p{alpha.to_double()};
+  return binary(BinaryOp::AddAlpha, a, b, p, dest);
+}
+
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha, OutArg dest) {
+  if (!alpha.is_float() && alpha.to_int() == 1) return binary(BinaryOp::Sub, a, b, {}, dest);
+  PYDL_CHECK(result_type({a, b}) != ScalarType::Bool, "Subtraction, the `-` operator, with two bool tensors is "
+             "not supported. Use the `^` or `logical_xor()` operator instead.");
+  return add(a, b, alpha.is_float() ? Scalar(-alpha.to_double()) : Scalar(-alpha.to_int()), dest);
+}
+
+Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode, OutArg dest) {
+  if (rounding_mode.empty()) return binary(BinaryOp::Div, a, b, {}, dest);
+  if (rounding_mode == "trunc") return binary(BinaryOp::DivTrunc, a, b, {}, dest);
+  if (rounding_mode == "floor") return binary(BinaryOp::DivFloor, a, b, {}, dest);
+  PYDL_CHECK(false, "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", rounding_mode, "'");
+  return Tensor();
+}
+
+// --- ternary ops --------------------------------------------------------------------------------
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, OutArg dest) {
+  PYDL_CHECK(cond.dtype() == ScalarType::Bool || cond.dtype() == ScalarType::UInt8,
+             "where expected condition to be a boolean tensor, but got a tensor with dtype ", cond.dtype());
+  const ScalarType dt = result_type({a, b});
+  return run_elementwise("where", {cast_operand(cond, ScalarType::Bool), cast_operand(a, dt), cast_operand(b, dt)}, dt,
+                         dest, [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::Where, it, {}); });
+}
+
+Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& weight, OutArg dest) {
+  PYDL_CHECK(a.dtype() == b.dtype(), "lerp: expected dtype ", a.dtype(), " for `end` but got dtype ", b.dtype());
+  PYDL_CHECK_NOT_IMPLEMENTED(is_floating(a.dtype()), "\"lerp_kernel_scalar\" not implemented for '", a.dtype(), "'");
+  PYDL_CHECK(weight.impl()->is_wrapped_number() || weight.dtype() == a.dtype(), "lerp: expected dtype ", a.dtype(),
+             " for `weight` but got dtype ", weight.dtype());
+  const ScalarType dt = a.dtype();
+  return run_elementwise("lerp", {a, b, cast_operand(weight, dt)}, dt, dest,
+                         [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::Lerp, it, {}); });
+}
+
+Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max, OutArg dest) {
+  const ScalarType dt = result_type({x, min, max});
+  return run_elementwise("clamp", {cast_operand(x, dt), cast_operand(min, dt), cast_operand(max, dt)}, dt, dest,
+                         [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::ClampTensor, it, {}); });
+}
+
+static Tensor addc(TernaryOp op, const char* name, const Tensor& a, const Tensor& b, const Tensor& c,
+                   const Scalar& value, OutArg dest) {
+  const ScalarType dt = result_type({a, b, c});
+  PYDL_CHECK_NOT_IMPLEMENTED(dt != ScalarType::Bool, "\"", name, "\" not implemented for 'Bool'");
+  if (op == TernaryOp::Addcdiv)
+    PYDL_CHECK(is_floating(dt), "Integer division with addcdiv is no longer supported, and in a future release "
+               "addcdiv will perform a true division of tensor1 and tensor2.");
+  OpParams p{value.to_double()};
+  return run_elementwise(name, {cast_operand(a, dt), cast_operand(b, dt), cast_operand(c, dt)}, dt, dest,
+                         [&](const ElementwiseIter& it, Backend& be) { be.ternary(op, it, p); });
+}
+Tensor addcmul(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& value, OutArg dest) {
+  return addc(TernaryOp::Addcmul, "addcmul", a, b, c, value, dest);
+}
+Tensor addcdiv(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& value, OutArg dest) {
+  return addc(TernaryOp::Addcdiv, "addcdiv", a, b, c, value, dest);
+}
+
+}  // namespace pydl

@@ -1,0 +1,187 @@
+// Unary elementwise ops: exp, log, abs, sigmoid, gelu, isnan, ... Each UnaryOp has a dtype rule
+// (the table in unary_rule); the kernels live in cpu/kernels/unary_kernel.cpp.
+#include <cmath>
+#include <limits>
+
+#include "ops/elementwise.h"
+
+namespace pydl {
+namespace {
+
+enum class Rule : uint8_t {
+  Float,       // integer/bool inputs are computed in the default float dtype (exp(int) -> float)
+  FloatOnly,   // floating inputs only (frac, activations)
+  Numeric,     // any dtype but bool; result keeps the input dtype
+  Any,         // any dtype; result keeps it
+  Rounding,    // floats round; integers are returned unchanged
+  Predicate,   // any dtype; result is bool
+  Integral,    // bool and integers only
+};
+
+struct UnaryInfo {
+  const char* name;
+  Rule rule;
+};
+
+UnaryInfo unary_info(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Neg: return {"neg", Rule::Numeric};
+    case UnaryOp::Abs: return {"abs", Rule::Numeric};
+    case UnaryOp::Sign: return {"sign", Rule::Any};
+    case UnaryOp::Square: return {"square", Rule::Any};
+    case UnaryOp::Floor: return {"floor", Rule::Rounding};
+    case UnaryOp::Ceil: return {"ceil", Rule::Rounding};
+    case UnaryOp::Round: return {"round", Rule::Rounding};
+    case UnaryOp::Trunc: return {"trunc", Rule::Rounding};
+    case UnaryOp::Frac: return {"frac", Rule::FloatOnly};
+    case UnaryOp::Relu: return {"relu", Rule::Numeric};
+    case UnaryOp::Clamp: return {"clamp", Rule::Numeric};
+    case UnaryOp::BitwiseNot: return {"bitwise_not", Rule::Integral};
+    case UnaryOp::LogicalNot: return {"logical_not", Rule::Predicate};
+    case UnaryOp::IsNan: return {"isnan", Rule::Predicate};
+    case UnaryOp::IsInf: return {"isinf", Rule::Predicate};
+    case UnaryOp::IsPosInf: return {"isposinf", Rule::Predicate};
+    case UnaryOp::IsNegInf: return {"isneginf", Rule::Predicate};
+    case UnaryOp::IsFinite: return {"isfinite", Rule::Predicate};
+    case UnaryOp::Exp: return {"exp", Rule::Float};
+    case UnaryOp::Exp2: return {"exp2", Rule::Float};
+    case UnaryOp::Expm1: return {"expm1", Rule::Float};
+    case UnaryOp::Log: return {"log", Rule::Float};
+    case UnaryOp::Log2: return {"log2", Rule::Float};
+    case UnaryOp::Log10: return {"log10", Rule::Float};
+    case UnaryOp::Log1p: return {"log1p", Rule::Float};
+    case UnaryOp::Sqrt: return {"sqrt", Rule::Float};
+    case UnaryOp::Rsqrt: return {"rsqrt", Rule::Float};
+    case UnaryOp::Reciprocal: return {"reciprocal", Rule::Float};
+    case UnaryOp::Sin: return {"sin", Rule::Float};
+    case UnaryOp::Cos: return {"cos", Rule::Float};
+    case UnaryOp::Tan: return {"tan", Rule::Float};
+    case UnaryOp::Asin: return {"asin", Rule::Float};
+    case UnaryOp::Acos: return {"acos", Rule::Float};
+    case UnaryOp::Atan: return {"atan", Rule::Float};
+    case UnaryOp::Sinh: return {"sinh", Rule::Float};
+    case UnaryOp::Cosh: return {"cosh", Rule::Float};
+    case UnaryOp::Tanh: return {"tanh", Rule::Float};
+    case UnaryOp::Asinh: return {"asinh", Rule::Float};
+    case UnaryOp::Acosh: return {"acosh", Rule::Float};
+    case UnaryOp::Atanh: return {"atanh", Rule::Float};
+    case UnaryOp::Sigmoid: return {"sigmoid", Rule::Float};
+    case UnaryOp::Logit: return {"logit", Rule::Float};
+    case UnaryOp::Erf: return {"erf", Rule::Float};
+    case UnaryOp::Erfc: return {"erfc", Rule::Float};
+    case UnaryOp::Erfinv: return {"erfinv", Rule::Float};
+    case UnaryOp::RoundDecimals: return {"round", Rule::FloatOnly};
+    case UnaryOp::NanToNum: return {"nan_to_num", Rule::Rounding};
+    case UnaryOp::PowScalar: return {"pow", Rule::Any};
+    case UnaryOp::LeakyRelu: return {"leaky_relu", Rule::FloatOnly};
+    case UnaryOp::Elu: return {"elu", Rule::FloatOnly};
+    case UnaryOp::GeluErf: return {"gelu", Rule::FloatOnly};
+    case UnaryOp::GeluTanh: return {"gelu", Rule::FloatOnly};
+    case UnaryOp::Silu: return {"silu", Rule::FloatOnly};
+    case UnaryOp::Mish: return {"mish", Rule::FloatOnly};
+    case UnaryOp::Softplus: return {"softplus", Rule::FloatOnly};
+    case UnaryOp::Softsign: return {"softsign", Rule::Float};
+    case UnaryOp::Hardsigmoid: return {"hardsigmoid", Rule::FloatOnly};
+    case UnaryOp::Hardswish: return {"hardswish", Rule::FloatOnly};
+    case UnaryOp::LogSigmoid: return {"log_sigmoid", Rule::FloatOnly};
+    case UnaryOp::Count: break;
+  }
+  PYDL_FAIL("internal error: unknown unary op");
+}
+
+[[noreturn]] void unsupported(const char* name, ScalarType t) {
+  PYDL_CHECK_NOT_IMPLEMENTED(false, "\"", name, "\" not implemented for '", t, "'");
+  __builtin_unreachable();
+}
+
+}  // namespace
+
+const char* unary_name(UnaryOp op) { return unary_info(op).name; }
+
+Tensor unary(UnaryOp op, const Tensor& x, const OpParams& p, OutArg dest) {
+  const UnaryInfo info = unary_info(op);
+  const ScalarType dt = x.dtype();
+  ScalarType compute = dt, result = dt;
+  switch (info.rule) {
+    case Rule::Float:
+      if (op == UnaryOp::Softsign && dt == ScalarType::Bool) unsupported(info.name, dt);  // |x| of a bool
+      if (!is_floating(dt)) compute = result = default_dtype();
+      break;
+    case Rule::FloatOnly:
+      if (!is_floating(dt)) unsupported(info.name, dt);
+      break;
+    case Rule::Numeric:
+      if (dt == ScalarType::Bool) {
+        PYDL_CHECK(op != UnaryOp::Neg, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                   "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        unsupported(info.name, dt);
+      }
+      break;
+    case Rule::Any:
+      if (dt == ScalarType::Bool && op == UnaryOp::Square) compute = result = ScalarType::Int64;  // True**2 == 1
+      break;
+    case Rule::Rounding:
+      if (dt == ScalarType::Bool && op != UnaryOp::NanToNum) unsupported(info.name, dt);
+      if (!is_floating(dt)) {  // integers are already whole (and never NaN)
+        if (dest.inplace) {
+          dest.out->bump_version();
+          return *dest.out;
+        }
+        if (dest.out) return copy_(*dest.out, x);
+        return clone(x);
+      }
+      break;
+    case Rule::Predicate:
+      result = ScalarType::Bool;
+      break;
+    case Rule::Integral:
+      if (is_floating(dt)) unsupported(info.name, dt);
+      break;
+  }
+  return run_elementwise(info.name, {cast_operand(x, compute)}, result, dest,
+                         [&](const ElementwiseIter& it, Backend& b) { b.unary(op, it, p); });
+}
+
+Tensor pow(const Tensor& x, const Scalar& exponent, OutArg dest) {
+  if (x.dtype() == ScalarType::Bool && !exponent.is_float())  // bools power as int64 (True ** 2 == 1)
+    return pow(cast_operand(x, ScalarType::Int64), exponent, dest);
+  const ScalarType dt = x.dtype();
+  if (exponent.is_float() && !is_floating(dt)) {  // int tensor ** 0.5 -> float
+    OpParams p{exponent.to_double()};
+    return run_elementwise("pow", {cast_operand(x, default_dtype())}, default_dtype(), dest,
+                           [&](const ElementwiseIter& it, Backend& b) { b.unary(UnaryOp::PowScalar, it, p); });
+  }
+  if (!is_floating(dt)) {
+    PYDL_CHECK(exponent.to_int() >= 0 || exponent.is_bool(), "Integers to negative integer powers are not allowed.");
+  }
+  const double e = exponent.to_double();
+  // The shortcuts PyTorch takes, which are also exact: x**1 is a copy, x**2 a product.
+  if (e == 2.0) return unary(UnaryOp::Square, x, {}, dest);
+  if (is_floating(dt)) {
+    if (e == 0.5) return unary(UnaryOp::Sqrt, x, {}, dest);
+    if (e == -1.0) return unary(UnaryOp::Reciprocal, x, {}, dest);
+    if (e == -0.5) return unary(UnaryOp::Rsqrt, x, {}, dest);
+  }
+  OpParams p{e};
+  return unary(UnaryOp::PowScalar, x, p, dest);
+}
+
+Tensor clamp(const Tensor& x, const std::optional<Scalar>& min, const std::optional<Scalar>& max, OutArg dest) {
+  PYDL_CHECK(min || max, "torch.clamp: At least one of 'min' or 'max' must not be None");
+  OpParams p;
+  p.has_a = min.has_value();
+  p.has_b = max.has_value();
+  p.a = min ? min->to_double() : 0.0;
+  p.b = max ? max->to_double() : 0.0;
+  // The bounds promote like numbers in x + bound: a float bound makes an int tensor float, an
+  // int bound makes a bool tensor int64.
+  ResultTypeState state;
+  state.add_tensor(x.dtype(), x.dim() == 0);
+  if (min) state.add_scalar(*min);
+  if (max) state.add_scalar(*max);
+  const ScalarType dt = state.result();
+  return run_elementwise("clamp", {cast_operand(x, dt)}, dt, dest,
+                         [&](const ElementwiseIter& it, Backend& b) { b.unary(UnaryOp::Clamp, it, p); });
+}
+
+}  // namespace pydl

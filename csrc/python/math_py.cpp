@@ -1,0 +1,188 @@
+// Bindings of the elementwise math ops: functions (pydl.exp(x, out=...)), Tensor methods and
+// in-place variants (x.exp(), x.exp_()), and the Python operators (+, *, <, ~, ...). Each call
+// converts its arguments, releases the GIL and goes straight to the C++ op.
+#include "ops/ops.h"
+#include "python/bindings.h"
+
+namespace pydl::python {
+
+static std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
+
+// A tensor operand, or a Python number wrapped as a 0-d tensor that promotes like a number.
+Tensor operand(py::handle h, const char* op, const char* arg) {
+  if (py::isinstance<TensorImpl>(h)) return h.cast<Tensor>();
+  PYDL_CHECK_TYPE(is_python_number(h), op, "(): argument '", arg, "' must be Tensor or Number, not ", type_name(h));
+  return wrap_scalar(scalar_from_python(h, arg));
+}
+
+// out= keyword: None or a tensor.
+std::optional<Tensor> out_tensor(const py::object& out, const char* op) {
+  if (out.is_none()) return std::nullopt;
+  PYDL_CHECK_TYPE(py::isinstance<TensorImpl>(out), op, "(): argument 'out' must be Tensor, not ", type_name(out));
+  return out.cast<Tensor>();
+}
+
+// Runs f(OutArg) for out=None / out=t, returning the result (the out tensor itself when given).
+struct UnaryBinding {
+  const char* name;
+  UnaryOp op;
+  std::vector<const char*> aliases;
+};
+
+static const std::vector<UnaryBinding>& unary_bindings() {
+  static const std::vector<UnaryBinding> table = {
+      {"neg", UnaryOp::Neg, {"negative"}}, {"abs", UnaryOp::Abs, {"absolute"}}, {"sign", UnaryOp::Sign, {}},
+      {"square", UnaryOp::Square, {}}, {"floor", UnaryOp::Floor, {}}, {"ceil", UnaryOp::Ceil, {}},
+      {"trunc", UnaryOp::Trunc, {"fix"}}, {"frac", UnaryOp::Frac, {}},
+      {"bitwise_not", UnaryOp::BitwiseNot, {}}, {"logical_not", UnaryOp::LogicalNot, {}},
+      {"isnan", UnaryOp::IsNan, {}}, {"isinf", UnaryOp::IsInf, {}}, {"isposinf", UnaryOp::IsPosInf, {}},
+      {"isneginf", UnaryOp::IsNegInf, {}}, {"isfinite", UnaryOp::IsFinite, {}},
+      {"exp", UnaryOp::Exp, {}}, {"exp2", UnaryOp::Exp2, {}}, {"expm1", UnaryOp::Expm1, {}},
+      {"log", UnaryOp::Log, {}}, {"log2", UnaryOp::Log2, {}}, {"log10", UnaryOp::Log10, {}},
+      {"log1p", UnaryOp::Log1p, {}}, {"sqrt", UnaryOp::Sqrt, {}}, {"rsqrt", UnaryOp::Rsqrt, {}},
+      {"reciprocal", UnaryOp::Reciprocal, {}}, {"sin", UnaryOp::Sin, {}}, {"cos", UnaryOp::Cos, {}},
+      {"tan", UnaryOp::Tan, {}}, {"asin", UnaryOp::Asin, {"arcsin"}}, {"acos", UnaryOp::Acos, {"arccos"}},
+      {"atan", UnaryOp::Atan, {"arctan"}}, {"sinh", UnaryOp::Sinh, {}}, {"cosh", UnaryOp::Cosh, {}},
+      {"tanh", UnaryOp::Tanh, {}}, {"asinh", UnaryOp::Asinh, {"arcsinh"}}, {"acosh", UnaryOp::Acosh, {"arccosh"}},
+      {"atanh", UnaryOp::Atanh, {"arctanh"}}, {"sigmoid", UnaryOp::Sigmoid, {}}, {"erf", UnaryOp::Erf, {}},
+      {"erfc", UnaryOp::Erfc, {}}, {"erfinv", UnaryOp::Erfinv, {}}, {"relu", UnaryOp::Relu, {}},
+  };
+  return table;
+}
+
+struct BinaryBinding {
+  const char* name;
+  BinaryOp op;
+  std::vector<const char*> aliases;
+};
+
+static const std::vector<BinaryBinding>& binary_bindings() {
+  static const std::vector<BinaryBinding> table = {
+      {"mul", BinaryOp::Mul, {"multiply"}}, {"true_divide", BinaryOp::Div, {}},
+      {"floor_divide", BinaryOp::DivFloor, {}}, {"remainder", BinaryOp::Remainder, {}},
+      {"fmod", BinaryOp::Fmod, {}}, {"atan2", BinaryOp::Atan2, {"arctan2"}}, {"hypot", BinaryOp::Hypot, {}},
+      {"maximum", BinaryOp::Maximum, {}}, {"minimum", BinaryOp::Minimum, {}}, {"fmax", BinaryOp::Fmax, {}},
+      {"fmin", BinaryOp::Fmin, {}}, {"bitwise_and", BinaryOp::BitwiseAnd, {}},
+      {"bitwise_or", BinaryOp::BitwiseOr, {}}, {"bitwise_xor", BinaryOp::BitwiseXor, {}},
+      {"bitwise_left_shift", BinaryOp::LeftShift, {}}, {"bitwise_right_shift", BinaryOp::RightShift, {}},
+      {"copysign", BinaryOp::Copysign, {}}, {"xlogy", BinaryOp::Xlogy, {}},
+      {"eq", BinaryOp::Eq, {}}, {"ne", BinaryOp::Ne, {"not_equal"}}, {"lt", BinaryOp::Lt, {"less"}},
+      {"le", BinaryOp::Le, {"less_equal"}}, {"gt", BinaryOp::Gt, {"greater"}},
+      {"ge", BinaryOp::Ge, {"greater_equal"}}, {"logical_and", BinaryOp::LogicalAnd, {}},
+      {"logical_or", BinaryOp::LogicalOr, {}}, {"logical_xor", BinaryOp::LogicalXor, {}},
+  };
+  return table;
+}
+
+// The Python operator, its reflected and in-place forms, and the op they run.
+struct OperatorBinding {
+  const char* dunder;  // "add" -> __add__, __radd__, __iadd__
+  BinaryOp op;
+  bool reflected, inplace;
+};
+
+static Tensor run_binary(BinaryOp op, const Tensor& a, const Tensor& b, OutArg dest) {
+  switch (op) {
+    case BinaryOp::Add: return add(a, b, Scalar(int64_t(1)), dest);
+    case BinaryOp::Sub: return sub(a, b, Scalar(int64_t(1)), dest);
+    default: return binary(op, a, b, {}, dest);
+  }
+}
+
+static void init_operators(py::class_<TensorImpl, std::shared_ptr<TensorImpl>>& cls) {
+  const OperatorBinding ops[] = {
+      {"add", BinaryOp::Add, true, true}, {"sub", BinaryOp::Sub, true, true},
+      {"mul", BinaryOp::Mul, true, true}, {"truediv", BinaryOp::Div, true, true},
+      {"floordiv", BinaryOp::DivFloor, true, true}, {"mod", BinaryOp::Remainder, true, true},
+      {"pow", BinaryOp::Pow, true, true}, {"and", BinaryOp::BitwiseAnd, true, true},
+      {"or", BinaryOp::BitwiseOr, true, true}, {"xor", BinaryOp::BitwiseXor, true, true},
+      {"lshift", BinaryOp::LeftShift, true, true}, {"rshift", BinaryOp::RightShift, true, true},
+      {"eq", BinaryOp::Eq, false, false}, {"ne", BinaryOp::Ne, false, false},
+      {"lt", BinaryOp::Lt, false, false}, {"le", BinaryOp::Le, false, false},
+      {"gt", BinaryOp::Gt, false, false}, {"ge", BinaryOp::Ge, false, false},
+  };
+  for (const OperatorBinding& ob : ops) {
+    const BinaryOp op = ob.op;
+    const std::string name = ob.dunder;
+    // Anything but a tensor or a number: NotImplemented, so Python tries the other operand.
+    auto convert = [](py::handle h, Tensor& t) {
+      if (py::isinstance<TensorImpl>(h)) t = h.cast<Tensor>();
+      else if (is_python_number(h)) t = wrap_scalar(scalar_from_python(h, "other"));
+      else return false;
+      return true;
+    };
+    cls.def(("__" + name + "__").c_str(), [op, convert](const Tensor& self, py::object other) -> py::object {
+      Tensor b;
+      if (!convert(other, b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+      if (op == BinaryOp::Pow && b.impl()->is_wrapped_number()) return py::cast(pow(self, scalar_from_python(other, "exponent")));
+      py::gil_scoped_release nogil;
+      Tensor r = run_binary(op, self, b, {});
+      py::gil_scoped_acquire gil;
+      return py::cast(r);
+    });
+    if (ob.reflected)
+      cls.def(("__r" + name + "__").c_str(), [op, convert](const Tensor& self, py::object other) -> py::object {
+        Tensor a;
+        if (!convert(other, a)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        return py::cast(run_binary(op, a, self, {}));
+      });
+    if (ob.inplace)
+      cls.def(("__i" + name + "__").c_str(), [op, convert](Tensor self, py::object other) -> py::object {
+        Tensor b;
+        if (!convert(other, b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        if (op == BinaryOp::Pow && b.impl()->is_wrapped_number())
+          return py::cast(pow(self, scalar_from_python(other, "exponent"), OutArg::self(self)));
+        return py::cast(run_binary(op, self, b, OutArg::self(self)));
+      });
+  }
+  cls.def("__neg__", [](const Tensor& x) { return unary(UnaryOp::Neg, x); })
+      .def("__pos__", [](const Tensor& x) { return x; })
+      .def("__abs__", [](const Tensor& x) { return unary(UnaryOp::Abs, x); })
+      .def("__invert__", [](const Tensor& x) { return unary(UnaryOp::BitwiseNot, x); });
+  // Defining __eq__ unsets __hash__; pydl/_tensor.py restores identity hashing as in PyTorch.
+}
+
+void init_math(py::module_& m) {
+  auto cls = py::reinterpret_borrow<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>(m.attr("Tensor"));
+  for (const UnaryBinding& ub : unary_bindings()) {
+    const UnaryOp op = ub.op;
+    std::vector<std::string> names{ub.name};
+    for (const char* a : ub.aliases) names.emplace_back(a);
+    const char* doc_name = ub.name;
+    for (const std::string& n : names) {
+      std::string doc = std::string(doc_name) + "(input, *, out=None) -> Tensor: elementwise " + doc_name + ", like torch." + doc_name + ".";
+      m.def(n.c_str(), [op, doc_name](const Tensor& x, py::object out) {
+        return with_out(out, doc_name, [&](OutArg d) { return unary(op, x, {}, d); });
+      }, py::arg("input"), py::kw_only(), py::arg("out") = py::none(), doc.c_str());
+      cls.def(n.c_str(), [op](const Tensor& x) { py::gil_scoped_release nogil; return unary(op, x); }, doc.c_str());
+      cls.def((n + "_").c_str(), [op](Tensor x) { return in_place(x, [&](OutArg d) { return unary(op, x, {}, d); }); },
+              ("In-place " + n + "; returns self.").c_str());
+    }
+  }
+  for (const BinaryBinding& bb : binary_bindings()) {
+    const BinaryOp op = bb.op;
+    std::vector<std::string> names{bb.name};
+    for (const char* a : bb.aliases) names.emplace_back(a);
+    const char* nm = bb.name;
+    for (const std::string& n : names) {
+      std::string doc = std::string(nm) + "(input, other, *, out=None) -> Tensor: elementwise, with broadcasting and "
+                        "type promotion, like torch." + nm + ".";
+      m.def(n.c_str(), [op, nm](py::object a, py::object b, py::object out) {
+        Tensor ta = operand(a, nm, "input"), tb = operand(b, nm, "other");
+        return with_out(out, nm, [&](OutArg d) { return binary(op, ta, tb, {}, d); });
+      }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none(), doc.c_str());
+      cls.def(n.c_str(), [op, nm](const Tensor& a, py::object b) {
+        Tensor tb = operand(b, nm, "other");
+        py::gil_scoped_release nogil;
+        return binary(op, a, tb);
+      }, py::arg("other"), doc.c_str());
+      cls.def((n + "_").c_str(), [op, nm](Tensor a, py::object b) {
+        Tensor tb = operand(b, nm, "other");
+        return in_place(a, [&](OutArg d) { return binary(op, a, tb, {}, d); });
+      }, py::arg("other"));
+    }
+  }
+  init_operators(cls);
+}
+
+}  // namespace pydl::python

@@ -1,0 +1,9 @@
+"""pydl.nn.functional: the functional forms of layers, with torch.nn.functional's signatures.
+
+The activations are the compiled functions themselves (pydl._C._nn), so F.gelu(x) goes straight
+to C++ with no Python wrapper in between.
+"""
+from .._C._nn import (  # noqa: F401
+    relu, relu6, leaky_relu, elu, selu, celu, gelu, silu, mish, softplus, softsign,
+    hardtanh, hardsigmoid, hardswish, logsigmoid, sigmoid, tanh,
+)
