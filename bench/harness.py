@@ -70,12 +70,13 @@ class Case:
 
 @dataclass
 class Settings:
-    """How a run measures: repeats, warm-up batches, target length of one repeat (ns), device,
-    and peaks that override the limits table."""
+    """How a run measures: repeats, warm-up batches, target length of one repeat (ns), time
+    budget per case and thread count (ns), device, and peaks that override the limits table."""
 
     repeats: int = 21
     warmup: int = 2
     target_ns: int = 5_000_000
+    budget_ns: int = 4_000_000_000     # per case and thread count; slow ops get fewer repeats
     device: str = "cpu"
     peak_gbs: Optional[float] = None      # overrides the limits table when set
     peak_gflops: Optional[float] = None
@@ -255,7 +256,7 @@ def run_case(case: Case, threads: Sequence[int], settings: Settings, on_done=Non
         del torch_out, pydl_out
         p_times, t_times, p_calls, t_calls = measure_interleaved(
             case.pydl, pydl_args, case.torch, torch_args, sync,
-            settings.repeats, settings.warmup, settings.target_ns)
+            settings.repeats, settings.warmup, settings.target_ns, settings.budget_ns)
         res = Result(case.name, shape, case.dtype, n, "ok",
                      pydl_ns=float(np.median(p_times)), torch_ns=float(np.median(t_times)),
                      pydl_calls_per_repeat=p_calls, torch_calls_per_repeat=t_calls,

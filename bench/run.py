@@ -102,7 +102,8 @@ def main(argv=None) -> int:
         print(warning, file=sys.stderr)
     settings = harness.Settings(
         repeats=5 if args.quick else 21, warmup=1 if args.quick else 2,
-        target_ns=2_000_000 if args.quick else 5_000_000, device=args.device,
+        target_ns=2_000_000 if args.quick else 5_000_000,
+        budget_ns=1_000_000_000 if args.quick else 4_000_000_000, device=args.device,
         peak_gbs=args.peak_gbs, peak_gflops=args.peak_gflops)
     for name in (SUITES if args.suite == "all" else [args.suite]):
         run_suite(name, args, settings)

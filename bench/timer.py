@@ -22,27 +22,33 @@ def time_batch(fn: Callable, args: Sequence, calls: int, sync: Callable[[], None
     return time.perf_counter_ns() - start
 
 
-def calibrate(fn: Callable, args: Sequence, sync: Callable[[], None], target_ns: int) -> int:
-    """How many calls make one repeat last about ``target_ns`` (timer resolution, loop overhead
-    and the odd interrupt then matter little). Also serves as the first warm-up."""
+def calibrate(fn: Callable, args: Sequence, sync: Callable[[], None], target_ns: int):
+    """(calls, ns): how many calls make one repeat last about ``target_ns`` (timer resolution,
+    loop overhead and the odd interrupt then matter little), and how long that batch took.
+    Also serves as the first warm-up."""
     calls = 1
     while True:
         elapsed = time_batch(fn, args, calls, sync)
         if elapsed >= target_ns or calls >= 1 << 20:
-            return calls
+            return calls, elapsed
         # Jump near the target at once, but at most 10x so one noisy sample cannot overshoot far.
         calls = min(calls * 10, max(calls * 2, math.ceil(calls * target_ns / max(elapsed, 1))))
 
 
 def measure_interleaved(pydl_fn, pydl_args, torch_fn, torch_args, sync: Callable[[], None],
-                        repeats: int, warmup: int, target_ns: int):
+                        repeats: int, warmup: int, target_ns: int, budget_ns: int,
+                        min_repeats: int = 5):
     """Per-call times (ns) of every repeat for pydl and torch, measured alternately.
 
     Within a repeat the order flips each time (pydl-torch, torch-pydl, ...) so that neither
-    library always runs second, e.g. on caches the other left warm or cold.
+    library always runs second, e.g. on caches the other left warm or cold. Ops so slow that
+    ``repeats`` would overrun ``budget_ns`` get fewer repeats, but never fewer than
+    ``min_repeats``, so one slow row cannot stretch a run by minutes.
     """
-    pydl_calls = calibrate(pydl_fn, pydl_args, sync, target_ns)
-    torch_calls = calibrate(torch_fn, torch_args, sync, target_ns)
+    pydl_calls, pydl_batch_ns = calibrate(pydl_fn, pydl_args, sync, target_ns)
+    torch_calls, torch_batch_ns = calibrate(torch_fn, torch_args, sync, target_ns)
+    per_repeat_ns = pydl_batch_ns + torch_batch_ns
+    repeats = max(min(repeats, min_repeats), min(repeats, budget_ns // per_repeat_ns))
     contenders = [(pydl_fn, pydl_args, pydl_calls, []), (torch_fn, torch_args, torch_calls, [])]
     gc_was_enabled = gc.isenabled()
     gc.disable()   # a collection in the middle of a batch would be charged to whichever ran
