@@ -70,7 +70,6 @@ def run_suite(name: str, args: argparse.Namespace, settings: harness.Settings) -
         for case in cases:
             bar.set_postfix_str(f"{case.name} {case.shape}")
             results += harness.run_case(case, args.threads, settings, on_done=lambda: bar.update())
-    harness.set_threads(args.threads[-1])
 
     print(f"\n{name} suite on {args.device}  (ratio = torch time / pydl time: > 1 means pydl "
           f"is faster; %pk = % of the machine's bandwidth (bw) or FLOP (fl) peak)")
