@@ -1,0 +1,77 @@
+"""The ops suite: single ops, pydl against PyTorch, at the sizes the op-library issue targets.
+
+One ``Case(...)`` per row. pydl ops that do not exist yet show up as "missing" and start being
+measured as soon as they land, as long as their names mirror PyTorch's (they are meant to).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+import pydl
+
+from harness import Case, resolve
+
+# Spellings pydl may use while the op library grows; the first one found is benchmarked.
+pydl_gelu = resolve(pydl, "nn.functional.gelu", "gelu", "_C.gelu")
+pydl_softmax = resolve(pydl, "softmax", "nn.functional.softmax", "_C.softmax")
+pydl_log_softmax = resolve(pydl, "log_softmax", "nn.functional.log_softmax", "_C.log_softmax")
+
+# Looser tolerances where summation order legitimately differs between libraries.
+SUM_TOL = (1e-4, 1e-3)
+MEAN_TOL = (1e-4, 1e-6)
+SUM_ALL_TOL = (1e-4, 1e-2)
+SOFTMAX_TOL = (1e-5, 1e-8)   # outputs are ~1e-3 or less: a small atol keeps the check meaningful
+
+
+def transposed_and_plain(shape):
+    """Inputs (a.T, b): a non-contiguous view and a contiguous array, both of ``shape``."""
+    def make(rng):
+        a = rng.standard_normal(shape[::-1]).astype(np.float32)
+        b = rng.standard_normal(shape).astype(np.float32)
+        return a.T, b
+    return make
+
+
+def transposed(shape):
+    """Input a.T: a non-contiguous view of ``shape``."""
+    return lambda rng: (rng.standard_normal(shape[::-1]).astype(np.float32).T,)
+
+
+def cases(quick: bool = False) -> list:
+    """The suite's cases; ``quick`` shrinks the sizes so a run takes seconds."""
+    n = 1_000_000 if quick else 16_000_000          # large elementwise: 1.6e7 floats
+    sq = (1024, 1024) if quick else (4096, 4096)     # reductions, transposed copies
+    sm = (1024, 1024) if quick else (4096, 1024)     # softmax rows
+    f32 = "float32"
+    # Cases are lambdas, never bare `pydl.exp`: a missing op must fail when its case runs (and
+    # show as "missing"), not when the list is built; and equal call overhead on both sides
+    # keeps the tiny-op row fair.
+    return [
+        # Large elementwise.
+        Case.same("add", (n,), f32, lambda a, b: a + b, inputs=2),
+        Case.same("mul", (n,), f32, lambda a, b: a * b, inputs=2),
+        Case.same("mul scalar", (n,), f32, lambda a: a * 2.5),
+        Case("exp", (n,), f32, lambda a: pydl.exp(a), lambda a: torch.exp(a)),
+        Case("gelu", (n,), f32, lambda a: pydl_gelu(a), lambda a: torch.nn.functional.gelu(a)),
+        # Reductions along the last and the first dim.
+        Case.same("sum(dim=-1)", sq, f32, lambda a: a.sum(dim=-1), tol=SUM_TOL),
+        Case.same("sum(dim=0)", sq, f32, lambda a: a.sum(dim=0), tol=SUM_TOL),
+        Case.same("mean(dim=-1)", sq, f32, lambda a: a.mean(dim=-1), tol=MEAN_TOL),
+        Case.same("mean(dim=0)", sq, f32, lambda a: a.mean(dim=0), tol=MEAN_TOL),
+        Case.same("amax(dim=-1)", sq, f32, lambda a: a.amax(dim=-1)),
+        Case.same("amax(dim=0)", sq, f32, lambda a: a.amax(dim=0)),
+        Case.same("sum()", sq, f32, lambda a: a.sum(), tol=SUM_ALL_TOL),
+        # Row-wise normalisations.
+        Case("softmax(dim=-1)", sm, f32, lambda a: pydl_softmax(a, dim=-1),
+             lambda a: torch.softmax(a, dim=-1), tol=SOFTMAX_TOL),
+        Case("log_softmax(dim=-1)", sm, f32, lambda a: pydl_log_softmax(a, dim=-1),
+             lambda a: torch.log_softmax(a, dim=-1)),
+        # Per-call overhead: 16 floats, so bandwidth means nothing here.
+        Case.same("add (tiny)", (16,), f32, lambda a, b: a + b, inputs=2, bytes=None),
+        # Strided access and copies (the rows today's pydl can already run).
+        Case.same("add (a.T + b)", sq, f32, lambda a, b: a + b, inputs=transposed_and_plain(sq)),
+        Case.same("contiguous (a.T)", sq, f32, lambda a: a.contiguous(), inputs=transposed(sq)),
+        Case.same("clone", (n,), f32, lambda a: a.clone()),
+        Case("to(float16)", (n,), f32, lambda a: a.to(pydl.float16), lambda a: a.to(torch.float16)),
+    ]

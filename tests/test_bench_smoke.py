@@ -1,0 +1,97 @@
+"""Smoke test of the benchmark harness (bench/): that it runs and reports, never how fast.
+
+Speed is measured, never asserted: these tests only check that a case is classified correctly
+(ok / missing / MISMATCH), and that the table, summary, JSON and chart are produced from results.
+"""
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("matplotlib")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import harness  # noqa: E402
+import limits  # noqa: E402
+import report  # noqa: E402
+
+# As little measuring as possible: these tests are about plumbing.
+FAST = harness.Settings(repeats=1, warmup=0, target_ns=10_000)
+
+
+def run(case):
+    return harness.run_case(case, [1], FAST)[0]
+
+
+def test_matching_case_is_timed():
+    res = run(harness.Case.same("clone", (16,), "float32", lambda a: a.clone()))
+    assert res.status == "ok", res.detail
+    assert res.pydl_ns > 0 and res.torch_ns > 0
+    assert res.ratio == pytest.approx(res.torch_ns / res.pydl_ns)
+    assert res.bytes == 2 * 16 * 4          # auto: the input read plus the output written
+    assert res.pydl_pct is not None
+
+
+def test_missing_op_is_reported_not_raised():
+    def not_there(a, b):
+        return a.no_such_op(b)
+    res = run(harness.Case("op", (4,), "float32", not_there, lambda a, b: a + b, inputs=2))
+    assert res.status == "missing"
+    missing = harness.resolve(harness.pydl, "no.such.op", "nope")
+    with pytest.raises(AttributeError):
+        missing()
+
+
+def test_wrong_answer_is_a_mismatch_and_not_timed():
+    res = run(harness.Case("neg clone", (8,), "float32", lambda a: a.clone(),
+                           lambda a: -a.clone()))
+    assert res.status == "MISMATCH"
+    assert res.pydl_ns is None
+
+
+def test_bandwidth_peak_lookup_follows_the_limits_table():
+    assert limits.bandwidth_peak_gbs(2, 1.6e7, "add") == 35.5
+    assert limits.bandwidth_peak_gbs(1, 1.1e6, "read") == 78.5
+    assert limits.bandwidth_peak_gbs(8, 1e9, "scale") == 35.3   # beyond the table: its edge
+    assert limits.infer_pattern([64, 64], 64) == "add"
+    assert limits.infer_pattern([4096], 16) == "read"
+    assert limits.infer_pattern([64], 32) == "scale"
+
+
+def fake_results():
+    ok = [harness.Result("add", "(16,)", "float32", n, "ok", pydl_ns=t, torch_ns=2 * t ** 2 / 100,
+                         ratio=r, pydl_pct=50.0, peak_unit="GB/s")
+          for n, t, r in ((1, 100.0, 2.0), (1, 2e6, 0.5), (2, 3e9, 4.0))]
+    ok[1].name = "mul"
+    bad = [harness.Result("exp", "(16,)", "float32", 1, "missing", "AttributeError: exp"),
+           harness.Result("sum", "(4,4)", "float32", 2, "MISMATCH", "max abs diff 1")]
+    return ok + bad
+
+
+def test_table_and_summary():
+    results = fake_results()
+    lines = report.format_table(results).splitlines()
+    assert len(lines) == 2 + len(results)
+    assert len({line.index("float32") for line in lines[2:]}) == 1   # columns are aligned
+    assert "MISMATCH" in lines[-1] and "missing" in lines[-2]
+    summary = report.geomean_summary(results)
+    assert summary[0].startswith("threads=1: geometric mean ratio 1.00x over 2 cases (1 missing)")
+    assert summary[1].startswith("threads=2: geometric mean ratio 4.00x over 1 cases (1 MISMATCH)")
+    assert report.format_time(1500) == "1.5 us" and report.format_time(None) == "-"
+
+
+def test_json_and_chart_are_written(tmp_path):
+    results = fake_results()
+    info = report.machine_info([1, 2], "cpu", quick=True)
+    report.write_json(tmp_path / "r.json", "ops", info, results)
+    loaded = json.loads((tmp_path / "r.json").read_text())
+    assert loaded["machine"]["torch_version"] and loaded["machine"]["threads"] == [1, 2]
+    assert [r["status"] for r in loaded["results"]] == [r.status for r in results]
+    assert math.isclose(loaded["results"][0]["ratio"], 2.0)
+    report.plot_ratios(tmp_path / "r.png", "test", results)
+    report.plot_ratios(tmp_path / "empty.png", "test", results[3:])   # nothing measured
+    assert (tmp_path / "r.png").stat().st_size > 1000
+    assert (tmp_path / "empty.png").stat().st_size > 1000
