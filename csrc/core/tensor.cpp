@@ -203,4 +203,17 @@ bool may_overlap(const Tensor& a, const Tensor& b) {
   return sa.first < sb.second && sb.first < sa.second;
 }
 
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  const size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t x = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t y = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    PYDL_CHECK(x == y || x == 1 || y == 1, op, ": the size of tensor a (", x, ") must match the size of tensor b (",
+               y, ") at non-singleton dimension ", i, " (shapes ", a, " and ", b, ")");
+    out[i] = x == 1 ? y : x;
+  }
+  return out;
+}
+
 }  // namespace pydl

@@ -136,6 +136,9 @@ bool has_internal_overlap(const Tensor& t);
 // True when `a` and `b` read or write any common byte.
 bool may_overlap(const Tensor& a, const Tensor& b);
 
+// The broadcast shape of a and b (NumPy's rule); RuntimeError naming `op` when they don't match.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
 // Wraps a possibly negative dim into [0, ndim); IndexError naming the valid range otherwise.
 int64_t wrap_dim(int64_t dim, int64_t ndim);
 int64_t shape_numel(const Shape& sizes);

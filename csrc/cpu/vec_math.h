@@ -35,6 +35,13 @@ PYDL_VMATH float int_as_float(int32_t i) {
 PYDL_VMATH float round_nearest(float v) { return (v + 12582912.0f) - 12582912.0f; }
 // 2^n for integral n in [-126, 127], built from the exponent bits.
 PYDL_VMATH float pow2i(int32_t n) { return int_as_float((n + 127) << 23); }
+// p * 2^n for integral n in [-150, 128]: applied in two halves so that results near FLT_MAX and
+// in the subnormal range round correctly, and over/underflow happen naturally.
+PYDL_VMATH float scale_pow2(float p, float n) {
+  int32_t ni = static_cast<int32_t>(n);
+  int32_t half = ni >> 1;
+  return p * pow2i(half) * pow2i(ni - half);
+}
 
 constexpr float kLog2e = 1.44269504088896341f;
 constexpr float kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;  // ln 2 = hi + lo, hi exact in few bits
@@ -50,18 +57,14 @@ PYDL_VMATH float expm1_reduced(float r) {
   return fmadd(p, r * r, r);
 }
 
-// e^x: x = n ln2 + r, e^x = 2^n (1 + expm1(r)). 2^n is applied in two halves so that results
-// near FLT_MAX and in the subnormal range round correctly, and over/underflow happen naturally.
+// e^x: x = n ln2 + r, e^x = 2^n (1 + expm1(r)).
 PYDL_VMATH float exp(float x) {
   float xc = x > 88.8f ? 88.8f : x;
   xc = xc < -104.0f ? -104.0f : xc;  // comparisons are false for NaN: NaN flows through
   float n = round_nearest(xc * kLog2e);
   float r = fmadd(n, -kLn2Hi, xc);
   r = fmadd(n, -kLn2Lo, r);
-  float p = 1.0f + expm1_reduced(r);
-  int32_t ni = static_cast<int32_t>(n);
-  int32_t half = ni >> 1;
-  return p * pow2i(half) * pow2i(ni - half);
+  return scale_pow2(1.0f + expm1_reduced(r), n);
 }
 
 // 2^x: n = round(x), 2^x = 2^n e^{(x - n) ln 2}.
@@ -69,10 +72,7 @@ PYDL_VMATH float exp2(float x) {
   float xc = x > 128.5f ? 128.5f : x;
   xc = xc < -150.0f ? -150.0f : xc;
   float n = round_nearest(xc);
-  float p = 1.0f + expm1_reduced((xc - n) * 0.693147181f);
-  int32_t ni = static_cast<int32_t>(n);
-  int32_t half = ni >> 1;
-  return p * pow2i(half) * pow2i(ni - half);
+  return scale_pow2(1.0f + expm1_reduced((xc - n) * 0.693147181f), n);
 }
 
 // e^x - 1 without cancellation near 0: 2^n * expm1(r) + (2^n - 1).

@@ -27,28 +27,6 @@ ScalarType result_type(std::initializer_list<Tensor> operands) {
   return state.result();
 }
 
-static Shape broadcast_range(const Tensor* begin, const Tensor* end) {
-  size_t nd = 0;
-  for (const Tensor* t = begin; t != end; ++t) nd = std::max(nd, static_cast<size_t>(t->dim()));
-  Shape out(nd, 1);
-  for (const Tensor* t = begin; t != end; ++t) {
-    const int64_t td = t->dim();
-    for (int64_t k = 0; k < td; ++k) {
-      int64_t& o = out[nd - 1 - k];
-      const int64_t s = t->sizes()[td - 1 - k];
-      if (s == o || s == 1) continue;
-      PYDL_CHECK(o == 1, "The size of tensor a (", o, ") must match the size of tensor b (", s,
-                 ") at non-singleton dimension ", static_cast<int64_t>(nd) - 1 - k);
-      o = s;
-    }
-  }
-  return out;
-}
-
-Shape broadcast_shapes(std::initializer_list<Tensor> operands) {
-  return broadcast_range(operands.begin(), operands.end());
-}
-
 Tensor cast_operand(const Tensor& t, ScalarType dtype) {
   if (t.dtype() == dtype) return t;
   if (t.impl()->is_wrapped_number()) {  // cheap: no iterator for one number
@@ -103,7 +81,8 @@ static Tensor allocate_result(const Shape& shape, ScalarType dtype, Device dev, 
 Prepared prepare_elementwise(const char* op, const std::vector<Tensor>& inputs, ScalarType result, OutArg dest) {
   Prepared p;
   p.inputs = inputs;
-  const Shape shape = broadcast_range(inputs.data(), inputs.data() + inputs.size());
+  Shape shape;
+  for (const Tensor& t : inputs) shape = broadcast_shapes(shape, t.sizes(), op);
   Device dev = common_device(op, inputs, dest.out);
   if (!dest.out) {
     // 0-d CPU operands joining a CUDA op are moved to the device first.

@@ -13,8 +13,6 @@ namespace pydl {
 
 // PyTorch's result dtype for these operands (wrapped numbers and 0-d tensors are weaker).
 ScalarType result_type(std::initializer_list<Tensor> operands);
-// The broadcast shape of the operands, with PyTorch's message on mismatch.
-Shape broadcast_shapes(std::initializer_list<Tensor> operands);
 // t in `dtype` (t itself when it already is; a fresh 0-d tensor for wrapped numbers).
 Tensor cast_operand(const Tensor& t, ScalarType dtype);
 

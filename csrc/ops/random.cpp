@@ -119,20 +119,6 @@ Tensor bernoulli(const Tensor& probs, Generator* gen) {
   return to(draws, probs.dtype(), std::nullopt, false);
 }
 
-// The broadcast shape of a and b (numpy rules), or a RuntimeError naming op.
-static Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
-  size_t n = std::max(a.size(), b.size());
-  Shape out(n);
-  for (size_t i = 0; i < n; ++i) {
-    int64_t x = i < n - a.size() ? 1 : a[i - (n - a.size())];
-    int64_t y = i < n - b.size() ? 1 : b[i - (n - b.size())];
-    PYDL_CHECK(x == y || x == 1 || y == 1, op, ": the size of tensor a (", x, ") must match the size of tensor b (", y,
-               ") at non-singleton dimension ", i);
-    out[i] = x == 1 ? y : x;
-  }
-  return out;
-}
-
 // PyTorch: the result has mean's dtype and the broadcast shape of mean and std.
 Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen) {
   PYDL_CHECK(mean.device() == std.device(), "normal: Expected all tensors to be on the same device, but found ",

@@ -1,8 +1,5 @@
 // Unary elementwise ops: exp, log, abs, sigmoid, gelu, isnan, ... Each UnaryOp has a dtype rule
 // (the table in unary_rule); the kernels live in cpu/kernels/unary_kernel.cpp.
-#include <cmath>
-#include <limits>
-
 #include "ops/elementwise.h"
 
 namespace pydl {

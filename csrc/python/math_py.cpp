@@ -8,11 +8,18 @@ namespace pydl::python {
 
 static std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
 
-// A tensor operand, or a Python number wrapped as a 0-d tensor that promotes like a number.
-Tensor operand(py::handle h, const char* op, const char* arg) {
+// A tensor, or a Python number wrapped as a 0-d tensor that promotes like a number; nullopt
+// for anything else.
+static std::optional<Tensor> as_operand(py::handle h) {
   if (py::isinstance<TensorImpl>(h)) return h.cast<Tensor>();
-  PYDL_CHECK_TYPE(is_python_number(h), op, "(): argument '", arg, "' must be Tensor or Number, not ", type_name(h));
-  return wrap_scalar(scalar_from_python(h, arg));
+  if (is_python_number(h)) return wrap_scalar(scalar_from_python(h, "other"));
+  return std::nullopt;
+}
+
+Tensor operand(py::handle h, const char* op, const char* arg) {
+  std::optional<Tensor> t = as_operand(h);
+  PYDL_CHECK_TYPE(t.has_value(), op, "(): argument '", arg, "' must be Tensor or Number, not ", type_name(h));
+  return *t;
 }
 
 // out= keyword: None or a tensor.
@@ -23,14 +30,21 @@ std::optional<Tensor> out_tensor(const py::object& out, const char* op) {
 }
 
 // Runs f(OutArg) for out=None / out=t, returning the result (the out tensor itself when given).
-struct UnaryBinding {
+// An op bound under its PyTorch name and aliases (pydl.abs and pydl.absolute).
+template <typename Op>
+struct NamedOp {
   const char* name;
-  UnaryOp op;
+  Op op;
   std::vector<const char*> aliases;
+  std::vector<std::string> names() const {
+    std::vector<std::string> all{name};
+    for (const char* a : aliases) all.emplace_back(a);
+    return all;
+  }
 };
 
-static const std::vector<UnaryBinding>& unary_bindings() {
-  static const std::vector<UnaryBinding> table = {
+static const std::vector<NamedOp<UnaryOp>>& unary_bindings() {
+  static const std::vector<NamedOp<UnaryOp>> table = {
       {"neg", UnaryOp::Neg, {"negative"}}, {"abs", UnaryOp::Abs, {"absolute"}}, {"sign", UnaryOp::Sign, {}},
       {"square", UnaryOp::Square, {}}, {"floor", UnaryOp::Floor, {}}, {"ceil", UnaryOp::Ceil, {}},
       {"trunc", UnaryOp::Trunc, {"fix"}}, {"frac", UnaryOp::Frac, {}},
@@ -50,14 +64,8 @@ static const std::vector<UnaryBinding>& unary_bindings() {
   return table;
 }
 
-struct BinaryBinding {
-  const char* name;
-  BinaryOp op;
-  std::vector<const char*> aliases;
-};
-
-static const std::vector<BinaryBinding>& binary_bindings() {
-  static const std::vector<BinaryBinding> table = {
+static const std::vector<NamedOp<BinaryOp>>& binary_bindings() {
+  static const std::vector<NamedOp<BinaryOp>> table = {
       {"mul", BinaryOp::Mul, {"multiply"}}, {"true_divide", BinaryOp::Div, {}},
       {"floor_divide", BinaryOp::DivFloor, {}}, {"remainder", BinaryOp::Remainder, {}},
       {"fmod", BinaryOp::Fmod, {}}, {"atan2", BinaryOp::Atan2, {"arctan2"}}, {"hypot", BinaryOp::Hypot, {}},
@@ -104,36 +112,26 @@ static void init_operators(py::class_<TensorImpl, std::shared_ptr<TensorImpl>>& 
   for (const OperatorBinding& ob : ops) {
     const BinaryOp op = ob.op;
     const std::string name = ob.dunder;
-    // Anything but a tensor or a number: NotImplemented, so Python tries the other operand.
-    auto convert = [](py::handle h, Tensor& t) {
-      if (py::isinstance<TensorImpl>(h)) t = h.cast<Tensor>();
-      else if (is_python_number(h)) t = wrap_scalar(scalar_from_python(h, "other"));
-      else return false;
-      return true;
-    };
-    cls.def(("__" + name + "__").c_str(), [op, convert](const Tensor& self, py::object other) -> py::object {
-      Tensor b;
-      if (!convert(other, b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-      if (op == BinaryOp::Pow && b.impl()->is_wrapped_number()) return py::cast(pow(self, scalar_from_python(other, "exponent")));
-      py::gil_scoped_release nogil;
-      Tensor r = run_binary(op, self, b, {});
-      py::gil_scoped_acquire gil;
+    // Anything but a tensor or a number gives NotImplemented, so Python tries the other operand.
+    // `self op number` for ** goes through pow(Tensor, Scalar) and its exact shortcuts.
+    auto apply = [op](Tensor a, const py::object& other, bool reflected, bool inplace) -> py::object {
+      std::optional<Tensor> b = as_operand(other);
+      if (!b) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+      const OutArg dest = inplace ? OutArg::self(a) : OutArg{};
+      if (op == BinaryOp::Pow && !reflected && b->impl()->is_wrapped_number())
+        return py::cast(pow(a, scalar_from_python(other, "exponent"), dest));
+      Tensor r;
+      {
+        py::gil_scoped_release nogil;
+        r = reflected ? run_binary(op, *b, a, dest) : run_binary(op, a, *b, dest);
+      }
       return py::cast(r);
-    });
+    };
+    cls.def(("__" + name + "__").c_str(), [apply](Tensor self, py::object o) { return apply(self, o, false, false); });
     if (ob.reflected)
-      cls.def(("__r" + name + "__").c_str(), [op, convert](const Tensor& self, py::object other) -> py::object {
-        Tensor a;
-        if (!convert(other, a)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-        return py::cast(run_binary(op, a, self, {}));
-      });
+      cls.def(("__r" + name + "__").c_str(), [apply](Tensor self, py::object o) { return apply(self, o, true, false); });
     if (ob.inplace)
-      cls.def(("__i" + name + "__").c_str(), [op, convert](Tensor self, py::object other) -> py::object {
-        Tensor b;
-        if (!convert(other, b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-        if (op == BinaryOp::Pow && b.impl()->is_wrapped_number())
-          return py::cast(pow(self, scalar_from_python(other, "exponent"), OutArg::self(self)));
-        return py::cast(run_binary(op, self, b, OutArg::self(self)));
-      });
+      cls.def(("__i" + name + "__").c_str(), [apply](Tensor self, py::object o) { return apply(self, o, false, true); });
   }
   cls.def("__neg__", [](const Tensor& x) { return unary(UnaryOp::Neg, x); })
       .def("__pos__", [](const Tensor& x) { return x; })
@@ -144,12 +142,10 @@ static void init_operators(py::class_<TensorImpl, std::shared_ptr<TensorImpl>>& 
 
 void init_math(py::module_& m) {
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>(m.attr("Tensor"));
-  for (const UnaryBinding& ub : unary_bindings()) {
+  for (const NamedOp<UnaryOp>& ub : unary_bindings()) {
     const UnaryOp op = ub.op;
-    std::vector<std::string> names{ub.name};
-    for (const char* a : ub.aliases) names.emplace_back(a);
     const char* doc_name = ub.name;
-    for (const std::string& n : names) {
+    for (const std::string& n : ub.names()) {
       std::string doc = std::string(doc_name) + "(input, *, out=None) -> Tensor: elementwise " + doc_name + ", like torch." + doc_name + ".";
       m.def(n.c_str(), [op, doc_name](const Tensor& x, py::object out) {
         return with_out(out, doc_name, [&](OutArg d) { return unary(op, x, {}, d); });
@@ -159,12 +155,10 @@ void init_math(py::module_& m) {
               ("In-place " + n + "; returns self.").c_str());
     }
   }
-  for (const BinaryBinding& bb : binary_bindings()) {
+  for (const NamedOp<BinaryOp>& bb : binary_bindings()) {
     const BinaryOp op = bb.op;
-    std::vector<std::string> names{bb.name};
-    for (const char* a : bb.aliases) names.emplace_back(a);
     const char* nm = bb.name;
-    for (const std::string& n : names) {
+    for (const std::string& n : bb.names()) {
       std::string doc = std::string(nm) + "(input, other, *, out=None) -> Tensor: elementwise, with broadcasting and "
                         "type promotion, like torch." + nm + ".";
       m.def(n.c_str(), [op, nm](py::object a, py::object b, py::object out) {

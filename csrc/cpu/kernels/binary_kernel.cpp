@@ -6,15 +6,13 @@
 #include <type_traits>
 
 #include "backend/elementwise_ops.h"
+#include "cpu/int_math.h"
 #include "cpu/kernel_dispatch.h"
 #include "cpu/kernels.h"
 #include "cpu/vec_math.h"
 
 namespace pydl::cpu::PYDL_CPU_ISA {
 namespace {
-
-template <typename T>
-constexpr bool is_float_v = std::is_floating_point_v<T>;
 
 // a / b rounded toward zero; b == 0 gives 0 and INT_MIN / -1 wraps (no trap).
 template <typename T>
@@ -33,6 +31,21 @@ inline T int_mod_trunc(T a, T b) {
   }
   return static_cast<T>(a % b);
 }
+// Python's floor division and modulo: the quotient rounds down, the remainder takes b's sign.
+template <typename T>
+inline T int_div_floor(T a, T b) {
+  T q = int_div_trunc(a, b);
+  if constexpr (std::is_signed_v<T>)
+    if (b != 0 && int_mod_trunc(a, b) != 0 && ((a < 0) != (b < 0))) q = static_cast<T>(q - 1);
+  return q;
+}
+template <typename T>
+inline T int_remainder(T a, T b) {
+  T m = int_mod_trunc(a, b);
+  if constexpr (std::is_signed_v<T>)
+    if (m != 0 && ((b < 0) != (m < 0))) m = static_cast<T>(m + b);
+  return m;
+}
 
 // Python's floor division and modulo, as PyTorch computes them for floats.
 template <typename T>
@@ -49,25 +62,6 @@ template <typename T>
 inline T float_remainder(T a, T b) {
   T m = std::fmod(a, b);
   return (m != 0 && ((b < 0) != (m < 0))) ? m + b : m;
-}
-
-// Integer power with an integer exponent: negative exponents give 0 except for bases 1 and -1.
-template <typename T>
-inline T int_pow(T base, T e) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return e ? base : true;
-  } else {
-    if constexpr (std::is_signed_v<T>) {
-      if (e < 0) return base == 1 ? T(1) : base == -1 ? ((e & 1) ? T(-1) : T(1)) : T(0);
-    }
-    using U = std::make_unsigned_t<T>;
-    U r = 1, b = static_cast<U>(base);
-    for (auto k = static_cast<U>(e); k; k >>= 1) {
-      if (k & 1) r = static_cast<U>(r * b);
-      b = static_cast<U>(b * b);
-    }
-    return static_cast<T>(r);
-  }
 }
 
 // Shifts by >= the bit width give 0 (or -1 for negative values shifted right), like PyTorch.
@@ -100,28 +94,16 @@ void binary_impl(BinaryOp op, const ElementwiseIter& it, const OpParams& p) {
                           [](auto a, auto b) { return int_div_trunc(a, b); });
     case BinaryOp::DivFloor:
       return binary_split(it, [](auto a, auto b) { return float_div_floor(a, b); },
-                          [](auto a, auto b) {
-                            using T = decltype(a);
-                            T q = int_div_trunc(a, b);
-                            if constexpr (std::is_signed_v<T>)
-                              if (b != 0 && int_mod_trunc(a, b) != 0 && ((a < 0) != (b < 0))) q = static_cast<T>(q - 1);
-                            return q;
-                          });
+                          [](auto a, auto b) { return int_div_floor(a, b); });
     case BinaryOp::Remainder:
       return binary_split(it, [](auto a, auto b) { return float_remainder(a, b); },
-                          [](auto a, auto b) {
-                            using T = decltype(a);
-                            T m = int_mod_trunc(a, b);
-                            if constexpr (std::is_signed_v<T>)
-                              if (m != 0 && ((b < 0) != (m < 0))) m = static_cast<T>(m + b);
-                            return m;
-                          });
+                          [](auto a, auto b) { return int_remainder(a, b); });
     case BinaryOp::Fmod:
       return binary_split(it, [](auto a, auto b) { return std::fmod(a, b); },
                           [](auto a, auto b) { return int_mod_trunc(a, b); });
     case BinaryOp::Pow:
       return binary_split(it, [](auto a, auto b) { return std::pow(a, b); },
-                          [](auto a, auto b) { return int_pow(a, b); });
+                          [](auto a, auto b) { return int_pow(a, static_cast<int64_t>(b)); });
     case BinaryOp::Atan2: return binary_floating(it, [](auto a, auto b) { return std::atan2(a, b); });
     case BinaryOp::Hypot: return binary_floating(it, [](auto a, auto b) { return std::hypot(a, b); });
     case BinaryOp::Maximum:  // NaN-propagating

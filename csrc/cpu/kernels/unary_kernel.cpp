@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "backend/elementwise_ops.h"
+#include "cpu/int_math.h"
 #include "cpu/kernel_dispatch.h"
 #include "cpu/kernels.h"
 #include "cpu/vec_math.h"
@@ -16,23 +17,6 @@ namespace vm = ::pydl::cpu::vmath;
 
 template <typename T>
 inline T nan_of() { return std::numeric_limits<T>::quiet_NaN(); }
-
-// Integer x^e for e >= 0 by squaring (wraps like PyTorch on overflow).
-template <typename T>
-inline T int_pow(T base, int64_t e) {
-  using U = std::conditional_t<std::is_same_v<T, bool>, bool, std::make_unsigned_t<std::conditional_t<std::is_same_v<T, bool>, int, T>>>;
-  if constexpr (std::is_same_v<T, bool>) {
-    return e == 0 ? true : base;
-  } else {
-    U r = 1, b = static_cast<U>(base);
-    while (e > 0) {
-      if (e & 1) r = static_cast<U>(r * b);
-      b = static_cast<U>(b * b);
-      e >>= 1;
-    }
-    return static_cast<T>(r);
-  }
-}
 
 void unary_impl(UnaryOp op, const ElementwiseIter& it, const OpParams& p) {
   switch (op) {
