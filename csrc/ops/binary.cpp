@@ -98,7 +98,9 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const OpParams& p, 
       break;
     case Rule::IntDiv:
       PYDL_CHECK_NOT_IMPLEMENTED(compute != ScalarType::Bool, "\"", info.name, "\" not implemented for 'Bool'");
-      if (!is_floating(compute)) PYDL_CHECK(!has_zero(b), "ZeroDivisionError");
+      if (!is_floating(compute))
+        PYDL_CHECK(!has_zero(b), "ZeroDivisionError: ", info.name, " of an integer tensor by zero (divisor shape ",
+                   b.sizes(), ")");
       break;
     case Rule::Integral: {
       const bool shift = op == BinaryOp::LeftShift || op == BinaryOp::RightShift;
@@ -115,7 +117,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const OpParams& p, 
 }
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha, OutArg dest) {
-  if (!alpha.is_float() && alpha.to_int() == 1) return binary(BinaryOp::Add, a, b, {}, dest);
+  if (alpha.is_int() && alpha.to_int() == 1) return binary(BinaryOp::Add, a, b, {}, dest);
   const ScalarType rt = result_type({a, b});
   PYDL_CHECK(!(alpha.is_float() && !is_floating(rt)),
              "For integral input tensors, argument alpha must not be a floating point number.");
@@ -125,7 +127,7 @@ Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha, OutArg dest) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha, OutArg dest) {
-  if (!alpha.is_float() && alpha.to_int() == 1) return binary(BinaryOp::Sub, a, b, {}, dest);
+  if (alpha.is_int() && alpha.to_int() == 1) return binary(BinaryOp::Sub, a, b, {}, dest);
   PYDL_CHECK(result_type({a, b}) != ScalarType::Bool, "Subtraction, the `-` operator, with two bool tensors is "
              "not supported. Use the `^` or `logical_xor()` operator instead.");
   return add(a, b, alpha.is_float() ? Scalar(-alpha.to_double()) : Scalar(-alpha.to_int()), dest);

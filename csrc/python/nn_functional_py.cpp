@@ -46,7 +46,7 @@ void init_nn_functional(py::module_& root) {
     return act(UnaryOp::Elu, x, params(alpha, 1.0, 1.0 / alpha), inplace);
   }, arg("input"), arg("alpha") = 1.0, arg("inplace") = false, "max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).");
   m.def("gelu", [](Tensor x, const std::string& approximate) {
-    PYDL_CHECK_VALUE(approximate == "none" || approximate == "tanh", "approximate argument must be either none or tanh.");
+    PYDL_CHECK(approximate == "none" || approximate == "tanh", "approximate argument must be either none or tanh.");
     return act(approximate == "tanh" ? UnaryOp::GeluTanh : UnaryOp::GeluErf, x, {}, false);
   }, arg("input"), arg("approximate") = "none", "x * Phi(x) (approximate='tanh': the tanh approximation).");
   m.def("silu", [](Tensor x, bool inplace) { return act(UnaryOp::Silu, x, {}, inplace); }, arg("input"),
