@@ -24,6 +24,18 @@ elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64|ARM64")
   set(_flags_neon "")
 endif()
 
+# PYDL_CPU_ISA_MAX=avx2 (say) drops the levels above it: a faster developer build on a machine
+# that cannot run them anyway. Distributed builds leave it empty and carry every level.
+set(PYDL_CPU_ISA_MAX "" CACHE STRING "highest CPU kernel ISA level to compile (empty: all)")
+if(PYDL_CPU_ISA_MAX)
+  list(FIND PYDL_CPU_ISA_LEVELS "${PYDL_CPU_ISA_MAX}" _max_at)
+  if(_max_at LESS 0)
+    message(FATAL_ERROR "PYDL_CPU_ISA_MAX=${PYDL_CPU_ISA_MAX} is not one of: ${PYDL_CPU_ISA_LEVELS}")
+  endif()
+  math(EXPR _max_at "${_max_at} + 1")
+  list(SUBLIST PYDL_CPU_ISA_LEVELS 0 ${_max_at} PYDL_CPU_ISA_LEVELS)
+endif()
+
 foreach(isa IN LISTS PYDL_CPU_ISA_LEVELS)
   add_library(pydl_cpu_kernels_${isa} OBJECT ${PYDL_CPU_KERNEL_SOURCES})
   target_include_directories(pydl_cpu_kernels_${isa} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/csrc)
