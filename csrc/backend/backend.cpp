@@ -38,5 +38,6 @@ void Backend::not_implemented(const char* what) const {
 void Backend::unary(UnaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("unary elementwise math"); }
 void Backend::binary(BinaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("binary elementwise math"); }
 void Backend::ternary(TernaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("ternary elementwise math"); }
+void Backend::reduce(ReduceOp, const Tensor&, const Tensor&) { not_implemented("reductions"); }
 
 }  // namespace pydl

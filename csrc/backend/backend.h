@@ -41,6 +41,12 @@ class Backend {
   virtual void binary(BinaryOp op, const ElementwiseIter& iter, const OpParams& params);
   virtual void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& params);
 
+  // --- reductions
+  // out = op over the reduced dims of in. `out` comes as a view with in's sizes and stride 0
+  // along every reduced dim (the keepdim result, expanded), so one shape describes both; any
+  // input strides. in and out share the dtype, except All/Any, which write bool.
+  virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& in);
+
   // --- device management
   virtual int device_count() = 0;
   virtual int current_device() = 0;

@@ -40,8 +40,9 @@ enum class TernaryOp : uint8_t {
   Count
 };
 
-// Reductions over a set of dims; `out` keeps the reduced dims with size 1.
-enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any, NanSum, Count };
+// Reductions over a set of dims (Backend::reduce). Mean divides the sum by the count; NanSum
+// skips NaNs; Max/Min propagate NaN; All/Any write bool.
+enum class ReduceOp : uint8_t { Sum, NanSum, Mean, Prod, Max, Min, All, Any, Count };
 
 // Scalar parameters of an op (alpha, slopes, bounds, ...), already in double.
 struct OpParams {

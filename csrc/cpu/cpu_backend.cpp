@@ -13,6 +13,7 @@ PYDL_DEFINE_KERNEL(RandomKernel, random_kernel);
 PYDL_DEFINE_KERNEL(UnaryKernel, unary_kernel);
 PYDL_DEFINE_KERNEL(BinaryKernel, binary_kernel);
 PYDL_DEFINE_KERNEL(TernaryKernel, ternary_kernel);
+PYDL_DEFINE_KERNEL(ReduceKernel, reduce_kernel);
 
 namespace {
 
@@ -35,6 +36,8 @@ class CpuBackend final : public Backend {
   void unary(UnaryOp op, const ElementwiseIter& iter, const OpParams& p) override { unary_kernel(op, iter, p); }
   void binary(BinaryOp op, const ElementwiseIter& iter, const OpParams& p) override { binary_kernel(op, iter, p); }
   void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& p) override { ternary_kernel(op, iter, p); }
+
+  void reduce(ReduceOp op, const Tensor& out, const Tensor& in) override { reduce_kernel(op, out, in); }
 
   int device_count() override { return 1; }
   int current_device() override { return 0; }

@@ -17,7 +17,10 @@ using UnaryKernel = void (*)(UnaryOp op, const ElementwiseIter& iter, const OpPa
 using BinaryKernel = void (*)(BinaryOp op, const ElementwiseIter& iter, const OpParams& params);
 using TernaryKernel = void (*)(TernaryOp op, const ElementwiseIter& iter, const OpParams& params);
 
+using ReduceKernel = void (*)(ReduceOp op, const Tensor& out, const Tensor& in);
+
 PYDL_DECLARE_KERNEL(CopyKernel, copy_kernel);
+PYDL_DECLARE_KERNEL(ReduceKernel, reduce_kernel);
 PYDL_DECLARE_KERNEL(UnaryKernel, unary_kernel);
 PYDL_DECLARE_KERNEL(BinaryKernel, binary_kernel);
 PYDL_DECLARE_KERNEL(TernaryKernel, ternary_kernel);

@@ -88,6 +88,21 @@ Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max, OutArg dest 
 Tensor addcmul(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& value, OutArg dest = {});
 Tensor addcdiv(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& value, OutArg dest = {});
 
+// --- reductions (reduce.cpp, reduce_stats.cpp, arg_reduce.cpp). `dims` nullopt or empty reduces
+// every dim; `dtype` casts the input first (sum and prod of integers default to int64).
+using OptionalDims = std::optional<Shape>;
+using OptionalDtype = std::optional<ScalarType>;
+Tensor sum(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OptionalDtype dtype = {}, OutArg dest = {});
+Tensor nansum(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OptionalDtype dtype = {}, OutArg dest = {});
+Tensor mean(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OptionalDtype dtype = {}, OutArg dest = {});
+Tensor nanmean(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OptionalDtype dtype = {}, OutArg dest = {});
+Tensor prod(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OptionalDtype dtype = {}, OutArg dest = {});
+Tensor amax(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OutArg dest = {});
+Tensor amin(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OutArg dest = {});
+Tensor all(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OutArg dest = {});
+Tensor any(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OutArg dest = {});
+Tensor count_nonzero(const Tensor& x, const OptionalDims& dims);
+
 // A 0-d tensor holding a Python number; type promotion treats it as a number (x + 2.5).
 Tensor wrap_scalar(const Scalar& s);
 Tensor wrap_scalar(const Scalar& s, ScalarType dtype);

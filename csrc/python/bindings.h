@@ -16,9 +16,12 @@ void init_dlpack(py::module_& m);     // dlpack_py.cpp: Tensor.__dlpack__, from_
 void init_math(py::module_& m);       // math_py.cpp: elementwise functions, methods, operators
 void init_math_args(py::module_& m);  // math_args_py.cpp: add(alpha=), clamp, where, isclose, ...
 void init_nn_functional(py::module_& m);  // nn_functional_py.cpp: pydl._C._nn activations
+void init_reduce(py::module_& m);     // reduce_py.cpp: sum, mean, amax, all, ...
 
 // A tensor operand, or a Python number wrapped as a 0-d tensor that promotes like a number.
 Tensor operand(py::handle h, const char* op, const char* arg);
+// A reduction's `dim` (int, sequence of ints or None; `axis` is its alias): nullopt for None.
+OptionalDims dims_from_python(py::handle dim, py::handle axis, const char* op);
 // The out= keyword: None or a tensor (TypeError otherwise).
 std::optional<Tensor> out_tensor(const py::object& out, const char* op);
 // Runs f(OutArg) with out=None / out=t and the GIL released.

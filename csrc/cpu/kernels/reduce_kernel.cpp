@@ -1,0 +1,324 @@
+// Reductions (sum, mean, prod, max, min, all, any, nansum) over any set of dims, compiled per
+// ISA level. The loop nest comes from cpu/reduce_plan.h. Two shapes of work:
+//  - inner reduced (sum along the last dim): every output reduces contiguous runs. Runs are
+//    reduced in blocks with kLanes independent accumulators (so the adds pipeline and
+//    vectorise), and block results are combined in the wider accumulator type: float32 sums
+//    of 10^7 elements stay within ~1e-7 of the exact sum.
+//  - inner kept (sum along the first dim): input rows are accumulated into a tile of output
+//    accumulators, vectorised along the row.
+// Either way, work is split over threads by outputs when there are enough of them, else by
+// ranges of the reduced elements whose partial results are combined in order.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "backend/elementwise_ops.h"
+#include "core/dispatch.h"
+#include "core/parallel.h"
+#include "cpu/kernels.h"
+#include "cpu/loops.h"
+#include "cpu/reduce_plan.h"
+
+namespace pydl::cpu::PYDL_CPU_ISA {
+namespace {
+
+// --- the reducers: identity, step (fold one input value in), combine (two partial results),
+// finish (to the stored value). `lane_t` is what the vector lanes accumulate in; `acc_t` holds
+// block results (wider for float sums).
+template <typename T>
+struct SumR {
+  using C = compute_t<T>;
+  using lane_t = std::conditional_t<std::is_floating_point_v<C>, C, int64_t>;
+  using acc_t = std::conditional_t<std::is_floating_point_v<C>, double, int64_t>;
+  static constexpr bool kVector = true;  // step() also works on GCC vectors (see reduce_contiguous)
+  static constexpr lane_t identity() { return 0; }
+  template <typename A, typename X> static A step(A a, X x) { return a + static_cast<A>(x); }
+  static acc_t combine(acc_t a, acc_t b) { return a + b; }
+  static T finish(acc_t a, int64_t) { return static_cast<T>(static_cast<C>(a)); }
+};
+template <typename T>
+struct NanSumR : SumR<T> {
+  using C = compute_t<T>;
+  template <typename A, typename X> static A step(A a, X x) { return a + (x == x ? static_cast<A>(x) : A{}); }
+};
+template <typename T>
+struct MeanR : SumR<T> {
+  using C = compute_t<T>;
+  static T finish(double a, int64_t n) { return static_cast<T>(static_cast<C>(a / static_cast<double>(n))); }
+};
+template <typename T>
+struct ProdR : SumR<T> {
+  using C = compute_t<T>;
+  using acc_t = typename SumR<T>::acc_t;
+  static constexpr typename SumR<T>::lane_t identity() { return 1; }
+  template <typename A, typename X> static A step(A a, X x) { return a * static_cast<A>(x); }
+  static acc_t combine(acc_t a, acc_t b) { return a * b; }
+};
+// NaN wins (x != x): once a lane holds NaN no comparison replaces it.
+template <typename T, bool IsMax>
+struct ExtremeR {
+  using C = compute_t<T>;
+  using lane_t = C;
+  using acc_t = C;
+  static constexpr bool kVector = true;
+  static constexpr C identity() {
+    if constexpr (std::is_floating_point_v<C>)
+      return IsMax ? -std::numeric_limits<C>::infinity() : std::numeric_limits<C>::infinity();
+    else return IsMax ? std::numeric_limits<C>::lowest() : std::numeric_limits<C>::max();
+  }
+  template <typename A, typename X> static A step(A a, X x) { return ((IsMax ? x > a : x < a) || x != x) ? x : a; }
+  static acc_t combine(acc_t a, acc_t b) { return step(a, b); }
+  static T finish(acc_t a, int64_t) { return static_cast<T>(a); }
+};
+// all / any: the output is bool (or uint8, stored the same way).
+template <typename T, bool IsAll>
+struct LogicR {
+  using C = compute_t<T>;
+  using lane_t = uint8_t;
+  using acc_t = uint8_t;
+  static constexpr bool kVector = false;
+  static constexpr uint8_t identity() { return IsAll ? 1 : 0; }
+  template <typename A, typename X> static A step(A a, X x) { return IsAll ? (a & (x != C(0))) : (a | (x != C(0))); }
+  static acc_t combine(acc_t a, acc_t b) { return IsAll ? (a & b) : (a | b); }
+  static uint8_t finish(acc_t a, int64_t) { return a; }
+};
+
+template <typename R>
+using out_t = decltype(R::finish(typename R::acc_t{}, 0));
+
+constexpr int64_t kLanes = 32;      // independent accumulators: 4 AVX2 vectors of floats
+// The register width of this file's ISA level, for the GCC vectors of reduce_contiguous.
+#if defined(__AVX512F__)
+constexpr int kVectorBytes = 64;
+#elif defined(__AVX__)
+constexpr int kVectorBytes = 32;
+#else
+constexpr int kVectorBytes = 16;
+#endif
+constexpr int64_t kRunBlock = 1024;  // elements folded in lane_t before widening to acc_t
+
+// Reduces n contiguous compute-type values: blocks of kRunBlock elements fold into independent
+// lanes, each block's lanes then combine into the wider acc_t. Where the lanes are the input
+// type, they are four GCC vectors of the ISA's register width: an array of lanes would be kept in
+// memory by the compiler, costing a store and a reload per add.
+template <typename R>
+typename R::acc_t reduce_contiguous(const typename R::C* p, int64_t n) {
+  using C = typename R::C;
+  using L = typename R::lane_t;
+  using A = typename R::acc_t;
+  A acc = static_cast<A>(R::identity());
+  // Blocks bound the error of float sums; reducers that accumulate in the lane type need none.
+  const int64_t block = std::is_same_v<L, A> ? std::max<int64_t>(n, 1) : kRunBlock;
+  for (int64_t b = 0; b < n; b += block) {
+    const int64_t m = std::min(block, n - b);
+    const C* q = p + b;
+    int64_t i = 0;
+    if constexpr (R::kVector && std::is_same_v<L, C> && !std::is_same_v<C, bool>) {
+      typedef C V __attribute__((vector_size(kVectorBytes)));
+      constexpr int64_t N = kVectorBytes / sizeof(C);
+      auto load = [q](int64_t at) {
+        V x;
+        std::memcpy(&x, q + at, sizeof(V));
+        return x;
+      };
+      V v0 = V{} + R::identity(), v1 = v0, v2 = v0, v3 = v0;
+      for (; i + 4 * N <= m; i += 4 * N) {
+        v0 = R::step(v0, load(i));
+        v1 = R::step(v1, load(i + N));
+        v2 = R::step(v2, load(i + 2 * N));
+        v3 = R::step(v3, load(i + 3 * N));
+      }
+      for (int64_t j = 0; j < N; ++j)
+        acc = R::combine(acc, static_cast<A>(R::combine(R::combine(v0[j], v1[j]), R::combine(v2[j], v3[j]))));
+    } else {
+      L lanes[kLanes];
+      for (int64_t j = 0; j < kLanes; ++j) lanes[j] = R::identity();
+      for (; i + kLanes <= m; i += kLanes) {
+#pragma omp simd
+        for (int64_t j = 0; j < kLanes; ++j) lanes[j] = R::step(lanes[j], q[i + j]);
+      }
+      for (int64_t j = 0; j < kLanes; ++j) acc = R::combine(acc, static_cast<A>(lanes[j]));
+    }
+    L tail = R::identity();
+    for (; i < m; ++i) tail = R::step(tail, q[i]);
+    acc = R::combine(acc, static_cast<A>(tail));
+  }
+  return acc;
+}
+
+// Reduces n values of storage type T at p, `stride` elements apart.
+template <typename T, typename R>
+typename R::acc_t reduce_run(const T* p, int64_t n, int64_t stride) {
+  using C = typename R::C;
+  using A = typename R::acc_t;
+  if (stride == 1 && !is_reduced_float_v<T>) return reduce_contiguous<R>(reinterpret_cast<const C*>(p), n);
+  A acc = static_cast<A>(R::identity());
+  C buf[kBlock];
+  for (int64_t k = 0; k < n; k += kBlock) {
+    const int64_t m = std::min(kBlock, n - k);
+    gather<T>(reinterpret_cast<const char*>(p + k * stride), stride * int64_t(sizeof(T)), m, buf);
+    acc = R::combine(acc, reduce_contiguous<R>(buf, m));
+  }
+  return acc;
+}
+
+// Reduces elements [begin, end) of the reduced index space (inner run first) at `base`.
+template <typename T, typename R>
+typename R::acc_t reduce_range(const T* base, const LoopDims& reduced, int64_t begin, int64_t end) {
+  using A = typename R::acc_t;
+  A acc = static_cast<A>(R::identity());
+  if (begin >= end) return acc;  // also an empty reduced dim: no Odometer over a size-0 dim
+  if (reduced.empty()) return begin < end ? R::combine(acc, static_cast<A>(R::step(R::identity(), static_cast<typename R::C>(*base)))) : acc;
+  const int64_t run = reduced[0].size, stride = reduced[0].in_stride;
+  LoopDims outer(reduced.begin() + 1, reduced.end());
+  Odometer it(outer, begin / run);
+  int64_t pos = begin;
+  while (pos < end) {
+    const int64_t i0 = pos % run, n = std::min(run - i0, end - pos);
+    acc = R::combine(acc, reduce_run<T, R>(base + it.in() + i0 * stride, n, stride));
+    pos += n;
+    it.next();
+  }
+  return acc;
+}
+
+template <typename T, typename R>
+void reduce_inner_reduced(const ReducePlan& plan, const T* in, out_t<R>* out) {
+  using A = typename R::acc_t;
+  const int64_t threads = get_num_threads();
+  if (plan.outputs >= threads || plan.count * plan.outputs <= kGrainSize) {
+    const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(plan.count, 1));
+    parallel_for(0, plan.outputs, grain, [&](int64_t b, int64_t e) {
+      Odometer o(plan.kept, b);
+      for (int64_t i = b; i < e; ++i, o.next())
+        out[o.out()] = R::finish(reduce_range<T, R>(in + o.in(), plan.reduced, 0, plan.count), plan.count);
+    });
+    return;
+  }
+  // Few outputs, many elements each (a full sum): split each output's elements over threads.
+  Odometer o(plan.kept);
+  for (int64_t i = 0; i < plan.outputs; ++i, o.next()) {
+    std::vector<A> partial(threads, static_cast<A>(R::identity()));
+    const int64_t chunk = (plan.count + threads - 1) / threads;
+    parallel_for(0, threads, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t)
+        partial[t] = reduce_range<T, R>(in + o.in(), plan.reduced, std::min(plan.count, t * chunk),
+                                        std::min(plan.count, (t + 1) * chunk));
+    });
+    A acc = static_cast<A>(R::identity());
+    for (const A& p : partial) acc = R::combine(acc, p);
+    out[o.out()] = R::finish(acc, plan.count);
+  }
+}
+
+// Accumulates rows of the input into acc[0, n): the inner kept run, for reduced elements
+// [begin, end).
+template <typename T, typename R>
+void accumulate_rows(const T* base, const LoopDim& inner, const LoopDims& reduced, int64_t begin, int64_t end,
+                     int64_t n, typename R::acc_t* acc) {
+  using C = typename R::C;
+  using A = typename R::acc_t;
+  Odometer r(reduced, begin);
+  C buf[kBlock];
+  for (int64_t k = begin; k < end; ++k, r.next()) {
+    const T* row = base + r.in();
+    if (inner.in_stride == 1 && !is_reduced_float_v<T>) {
+      const C* x = reinterpret_cast<const C*>(row);
+#pragma omp simd
+      for (int64_t j = 0; j < n; ++j) acc[j] = R::step(acc[j], x[j]);
+      continue;
+    }
+    for (int64_t j0 = 0; j0 < n; j0 += kBlock) {
+      const int64_t m = std::min(kBlock, n - j0);
+      gather<T>(reinterpret_cast<const char*>(row + j0 * inner.in_stride), inner.in_stride * int64_t(sizeof(T)), m,
+                buf);
+#pragma omp simd
+      for (int64_t j = 0; j < m; ++j) acc[j0 + j] = R::step(acc[j0 + j], buf[j]);
+    }
+  }
+}
+
+template <typename T, typename R>
+void reduce_inner_kept(const ReducePlan& plan, const T* in, out_t<R>* out) {
+  using A = typename R::acc_t;
+  constexpr int64_t kTile = 1024;  // output columns per work item: the accumulators stay in L1
+  const LoopDim inner = plan.kept[0];
+  LoopDims rows(plan.kept.begin() + 1, plan.kept.end());
+  const int64_t nrows = product(rows), tiles = (inner.size + kTile - 1) / kTile;
+  const int64_t items = nrows * tiles, threads = get_num_threads();
+  // Too few items to keep the threads busy: also split the reduced elements, combining after.
+  const int64_t splits = (items < threads && plan.count * inner.size > kGrainSize)
+                             ? std::min<int64_t>((threads + items - 1) / items, plan.count) : 1;
+  std::vector<A> partial(splits > 1 ? items * splits * kTile : 0);
+  const int64_t work_per_item = std::max<int64_t>(1, plan.count * std::min(inner.size, kTile) / splits);
+  parallel_for(0, items * splits, std::max<int64_t>(1, kGrainSize / work_per_item), [&](int64_t b, int64_t e) {
+    A acc[kTile];
+    for (int64_t w = b; w < e; ++w) {
+      const int64_t item = w / splits, split = w % splits;
+      const int64_t row = item / tiles, j0 = (item % tiles) * kTile, n = std::min(kTile, inner.size - j0);
+      Odometer r(rows, row);
+      std::fill(acc, acc + n, static_cast<A>(R::identity()));
+      const int64_t chunk = (plan.count + splits - 1) / splits;
+      accumulate_rows<T, R>(in + r.in() + j0 * inner.in_stride, inner, plan.reduced,
+                            std::min(plan.count, split * chunk), std::min(plan.count, (split + 1) * chunk), n, acc);
+      if (splits > 1) {
+        std::copy(acc, acc + n, partial.begin() + w * kTile);
+        continue;
+      }
+      for (int64_t j = 0; j < n; ++j) out[r.out() + (j0 + j) * inner.out_stride] = R::finish(acc[j], plan.count);
+    }
+  });
+  if (splits == 1) return;
+  for (int64_t item = 0; item < items; ++item) {
+    const int64_t row = item / tiles, j0 = (item % tiles) * kTile, n = std::min(kTile, inner.size - j0);
+    Odometer r(rows, row);
+    for (int64_t j = 0; j < n; ++j) {
+      A acc = partial[item * splits * kTile + j];
+      for (int64_t s = 1; s < splits; ++s) acc = R::combine(acc, partial[(item * splits + s) * kTile + j]);
+      out[r.out() + (j0 + j) * inner.out_stride] = R::finish(acc, plan.count);
+    }
+  }
+}
+
+template <typename T, typename R>
+void reduce_with(const Tensor& out, const Tensor& in) {
+  const ReducePlan plan = make_reduce_plan(out, in);
+  const T* src = in.data<T>();
+  auto* dst = static_cast<out_t<R>*>(out.data_ptr());
+  if (plan.outputs == 0) return;
+  if (plan.count == 0 || plan.inner_reduced || plan.kept.empty())
+    reduce_inner_reduced<T, R>(plan, src, dst);
+  else
+    reduce_inner_kept<T, R>(plan, src, dst);
+}
+
+void reduce_impl(ReduceOp op, const Tensor& out, const Tensor& in) {
+  const ScalarType dt = in.dtype();
+  switch (op) {
+    case ReduceOp::Sum:
+      return PYDL_DISPATCH_ALL_TYPES(dt, "sum", [&] { reduce_with<scalar_t, SumR<scalar_t>>(out, in); });
+    case ReduceOp::NanSum:
+      return PYDL_DISPATCH_FLOATING_TYPES(dt, "nansum", [&] { reduce_with<scalar_t, NanSumR<scalar_t>>(out, in); });
+    case ReduceOp::Mean:
+      return PYDL_DISPATCH_FLOATING_TYPES(dt, "mean", [&] { reduce_with<scalar_t, MeanR<scalar_t>>(out, in); });
+    case ReduceOp::Prod:
+      return PYDL_DISPATCH_ALL_TYPES(dt, "prod", [&] { reduce_with<scalar_t, ProdR<scalar_t>>(out, in); });
+    case ReduceOp::Max:
+      return PYDL_DISPATCH_ALL_TYPES(dt, "max", [&] { reduce_with<scalar_t, ExtremeR<scalar_t, true>>(out, in); });
+    case ReduceOp::Min:
+      return PYDL_DISPATCH_ALL_TYPES(dt, "min", [&] { reduce_with<scalar_t, ExtremeR<scalar_t, false>>(out, in); });
+    case ReduceOp::All:
+      return PYDL_DISPATCH_ALL_TYPES(dt, "all", [&] { reduce_with<scalar_t, LogicR<scalar_t, true>>(out, in); });
+    case ReduceOp::Any:
+      return PYDL_DISPATCH_ALL_TYPES(dt, "any", [&] { reduce_with<scalar_t, LogicR<scalar_t, false>>(out, in); });
+    case ReduceOp::Count: break;
+  }
+  PYDL_FAIL("reduce: unknown op");
+}
+
+}  // namespace
+
+PYDL_REGISTER_KERNEL(reduce_kernel, &reduce_impl);
+
+}  // namespace pydl::cpu::PYDL_CPU_ISA

@@ -1,0 +1,153 @@
+// Reductions over a set of dims: sum, nansum, mean, nanmean, prod, amax, amin, all, any,
+// count_nonzero, and the machinery they share (reduce.h).
+#include "ops/reduce.h"
+
+#include "ops/elementwise.h"
+
+namespace pydl {
+
+DimMask reduce_mask(const Tensor& x, const OptionalDims& dims, const char* op) {
+  DimMask mask(static_cast<size_t>(x.dim()), dims && !dims->empty() ? false : true);
+  if (!dims) return mask;
+  for (int64_t d : *dims) {
+    const int64_t w = wrap_dim(d, x.dim());
+    if (x.dim() == 0) continue;  // dim 0 / -1 of a 0-d tensor
+    PYDL_CHECK(!mask[w], op, "(): dim ", w, " appears multiple times in the list of dims");
+    mask[w] = true;
+  }
+  return mask;
+}
+
+Shape reduced_shape(const Shape& sizes, const DimMask& mask, bool keepdim) {
+  Shape out;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    if (!mask[d]) out.push_back(sizes[d]);
+    else if (keepdim) out.push_back(1);
+  }
+  return out;
+}
+
+int64_t reduced_count(const Shape& sizes, const DimMask& mask) {
+  int64_t n = 1;
+  for (size_t d = 0; d < sizes.size(); ++d)
+    if (mask[d]) n *= sizes[d];
+  return n;
+}
+
+Tensor reduce_dims(ReduceOp op, const Tensor& x, const DimMask& mask, bool keepdim, ScalarType out_dtype) {
+  Tensor result = empty(reduced_shape(x.sizes(), mask, true), out_dtype, x.device());
+  if (result.numel() > 0) {
+    // The backend sees the result with x's sizes and stride 0 along every reduced dim.
+    Shape strides = result.strides();
+    for (size_t d = 0; d < mask.size(); ++d)
+      if (mask[d]) strides[d] = 0;
+    backend(x.device().type).reduce(op, make_view(result, x.sizes(), strides, 0), x);
+  }
+  return keepdim ? result : view(result, reduced_shape(x.sizes(), mask, false));
+}
+
+Tensor store_result(const char* op, const Tensor& result, OutArg dest) {
+  if (!dest.out) return result;
+  Tensor& out = *dest.out;
+  PYDL_CHECK(out.device() == result.device(), op, ": Expected out tensor to have device ", result.device().str(),
+             ", but got ", out.device().str(), " instead");
+  if (out.sizes() != result.sizes()) {
+    // As in the elementwise ops: only an empty out= is resized; one holding data is refused.
+    PYDL_CHECK(out.numel() == 0 && out.is_contiguous(), op, ": out= tensor has shape ", out.sizes(),
+               " but the result has shape ", result.sizes(), "; pass an out= tensor of the result's shape");
+    Tensor fresh = empty(result.sizes(), out.dtype(), out.device());
+    out.impl()->rebind(fresh.impl()->storage(), result.sizes(), fresh.strides(), 0);
+  }
+  PYDL_CHECK(can_cast(result.dtype(), out.dtype()), op, ": result type ", result.dtype(),
+             " can't be cast to the desired output type ", out.dtype());
+  copy_(out, result);
+  return out;
+}
+
+void check_floating_result(const char* op, ScalarType dtype) {
+  PYDL_CHECK(is_floating(dtype), op, "(): could not infer output dtype. Input dtype must be either a floating point "
+             "or complex dtype. Got: ", dtype);
+}
+
+namespace {
+
+// Integer and bool inputs sum and multiply in int64, as in PyTorch; `dtype=` casts first.
+ScalarType sum_dtype(const Tensor& x, std::optional<ScalarType> dtype) {
+  if (dtype) return *dtype;
+  return is_floating(x.dtype()) ? x.dtype() : ScalarType::Int64;
+}
+
+Tensor sum_like(ReduceOp op, const char* name, const Tensor& x, const OptionalDims& dims, bool keepdim,
+                std::optional<ScalarType> dtype, OutArg dest) {
+  const DimMask mask = reduce_mask(x, dims, name);
+  const ScalarType dt = sum_dtype(x, dtype);
+  return store_result(name, reduce_dims(op, cast_operand(x, dt), mask, keepdim, dt), dest);
+}
+
+// amax / amin: an empty reduced dim has no extreme (IndexError, as in PyTorch).
+Tensor extreme(ReduceOp op, const char* name, const Tensor& x, const OptionalDims& dims, bool keepdim, OutArg dest) {
+  const DimMask mask = reduce_mask(x, dims, name);
+  for (int64_t d = 0; d < x.dim(); ++d)
+    PYDL_CHECK_INDEX(!(mask[d] && x.sizes()[d] == 0), name, "(): Expected reduction dim ", d,
+                     " to have non-zero size.");
+  return store_result(name, reduce_dims(op, x, mask, keepdim, x.dtype()), dest);
+}
+
+// all / any return bool, except for uint8 inputs, which give uint8 (PyTorch keeps that legacy).
+Tensor logical(ReduceOp op, const char* name, const Tensor& x, const OptionalDims& dims, bool keepdim, OutArg dest) {
+  const DimMask mask = reduce_mask(x, dims, name);
+  const ScalarType out = x.dtype() == ScalarType::UInt8 ? ScalarType::UInt8 : ScalarType::Bool;
+  return store_result(name, reduce_dims(op, x, mask, keepdim, out), dest);
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
+  return sum_like(ReduceOp::Sum, "sum", x, dims, keepdim, dtype, dest);
+}
+
+Tensor nansum(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
+  if (!is_floating(sum_dtype(x, dtype))) return sum(x, dims, keepdim, dtype, dest);  // no NaN to skip
+  return sum_like(ReduceOp::NanSum, "nansum", x, dims, keepdim, dtype, dest);
+}
+
+Tensor mean(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
+  const ScalarType dt = dtype.value_or(x.dtype());
+  check_floating_result("mean", dt);
+  return sum_like(ReduceOp::Mean, "mean", x, dims, keepdim, dt, dest);
+}
+
+Tensor nanmean(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
+  const ScalarType dt = dtype.value_or(x.dtype());
+  PYDL_CHECK(is_floating(dt), "nanmean(): expected input to have floating point or complex dtype but got ", dt);
+  Tensor xc = cast_operand(x, dt);
+  Tensor present = unary(UnaryOp::LogicalNot, unary(UnaryOp::IsNan, xc));
+  Tensor count = sum(present, dims, keepdim, dt);
+  return store_result("nanmean", binary(BinaryOp::Div, nansum(xc, dims, keepdim, dt), count), dest);
+}
+
+Tensor prod(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
+  return sum_like(ReduceOp::Prod, "prod", x, dims, keepdim, dtype, dest);
+}
+
+Tensor amax(const Tensor& x, const OptionalDims& dims, bool keepdim, OutArg dest) {
+  return extreme(ReduceOp::Max, "amax", x, dims, keepdim, dest);
+}
+
+Tensor amin(const Tensor& x, const OptionalDims& dims, bool keepdim, OutArg dest) {
+  return extreme(ReduceOp::Min, "amin", x, dims, keepdim, dest);
+}
+
+Tensor all(const Tensor& x, const OptionalDims& dims, bool keepdim, OutArg dest) {
+  return logical(ReduceOp::All, "all", x, dims, keepdim, dest);
+}
+
+Tensor any(const Tensor& x, const OptionalDims& dims, bool keepdim, OutArg dest) {
+  return logical(ReduceOp::Any, "any", x, dims, keepdim, dest);
+}
+
+Tensor count_nonzero(const Tensor& x, const OptionalDims& dims) {
+  return sum(binary(BinaryOp::Ne, x, wrap_scalar(Scalar(int64_t(0)))), dims, false, ScalarType::Int64);
+}
+
+}  // namespace pydl
