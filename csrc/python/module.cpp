@@ -72,4 +72,6 @@ PYBIND11_MODULE(_C, m) {
   init_math(m);
   init_math_args(m);
   init_nn_functional(m);
+  // shape and joining ops: cat, stack, split, flip, roll, repeat, tril, meshgrid, view functions
+  init_shape(m);
 }
