@@ -38,5 +38,7 @@ void Backend::not_implemented(const char* what) const {
 void Backend::unary(UnaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("unary elementwise math"); }
 void Backend::binary(BinaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("binary elementwise math"); }
 void Backend::ternary(TernaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("ternary elementwise math"); }
+// --- shape ops
+void Backend::triangle(const Tensor&, const Tensor&, int64_t, bool) { not_implemented("tril/triu"); }
 
 }  // namespace pydl

@@ -41,6 +41,12 @@ class Backend {
   virtual void binary(BinaryOp op, const ElementwiseIter& iter, const OpParams& params);
   virtual void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& params);
 
+  // --- shape ops
+  // out = in with the elements on one side of diagonal k of the last two dims set to zero: kept
+  // are those with j - i <= k (lower) or j - i >= k (upper). Same shape and dtype, any strides;
+  // out may be in itself (in place). k is within [-rows - 1, cols + 1]. (tril, triu)
+  virtual void triangle(const Tensor& out, const Tensor& in, int64_t k, bool upper);
+
   // --- device management
   virtual int device_count() = 0;
   virtual int current_device() = 0;

@@ -36,6 +36,11 @@ class CpuBackend final : public Backend {
   void binary(BinaryOp op, const ElementwiseIter& iter, const OpParams& p) override { binary_kernel(op, iter, p); }
   void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& p) override { ternary_kernel(op, iter, p); }
 
+  // --- shape ops
+  void triangle(const Tensor& out, const Tensor& in, int64_t k, bool upper) override {
+    triangle_kernel(out, in, k, upper);
+  }
+
   int device_count() override { return 1; }
   int current_device() override { return 0; }
   void synchronize(int) override {}

@@ -1,28 +1,44 @@
-// Triangles and diagonals: tril/triu keep one side of a diagonal (a where() over a mask built
-// from index comparisons), diag/diag_embed/diagflat write into the diagonal view of a zeroed
-// output, or copy one out.
+// Triangles and diagonals: tril/triu keep one side of a diagonal (the triangle primitive: one
+// pass that copies the kept run of each row and zeroes the rest), diag/diag_embed/diagflat write
+// into the diagonal view of a zeroed output, or copy one out.
 #include <algorithm>
 
+#include "backend/backend.h"
 #include "ops/ops.h"
 
 namespace pydl {
 
-// The kept side of diagonal `k` of the last two dims: i + k >= j (tril) or i + k <= j (triu).
+// tril/triu: one pass of the triangle primitive, from t into a new tensor, out= or t itself.
 static Tensor triangle(const char* op, const Tensor& t, int64_t k, bool upper, OutArg dest) {
   PYDL_CHECK(t.dim() >= 2, op, ": input tensor must have at least 2 dimensions");
-  if (dest.out && !dest.inplace) {
+  const int64_t rows = t.sizes()[t.dim() - 2], cols = t.sizes()[t.dim() - 1];
+  k = std::clamp<int64_t>(k, -rows - 1, cols + 1);  // the same triangle, and no overflow in i + k
+  Tensor out;
+  if (!dest.out) {
+    out = empty_like(t, std::nullopt, std::nullopt);  // a transposed input gives a transposed result
+  } else if (dest.inplace) {
+    out = *dest.out;
+    PYDL_CHECK(!has_internal_overlap(out), op, "_: unsupported operation: more than one element of the written-to "
+               "tensor refers to a single memory location. Please clone() the tensor before performing the operation.");
+  } else {
     PYDL_CHECK(dest.out->dtype() == t.dtype(), "Expected out tensor to have dtype ", t.dtype(), ", but got ",
                dest.out->dtype(), " instead");
+    out = make_output(op, dest, t.sizes(), t.dtype(), t.device());
   }
-  const int64_t rows = t.sizes()[t.dim() - 2], cols = t.sizes()[t.dim() - 1];
-  k = std::clamp<int64_t>(k, -rows, cols);  // same mask, and no overflow in i + k
-  const Device dev = t.device();
-  const Scalar one(int64_t(1));
-  Tensor i_plus_k = view(arange(Scalar(k), Scalar(rows + k), one, ScalarType::Int64, dev), Shape{rows, 1});
-  Tensor j = arange(Scalar(int64_t(0)), Scalar(cols), one, ScalarType::Int64, dev);
-  Tensor keep = binary(upper ? BinaryOp::Le : BinaryOp::Ge, i_plus_k, j);
-  Tensor zero = full(Shape{}, Scalar(int64_t(0)), t.dtype(), dev);
-  return where(keep, t, zero, dest);
+  // The primitive reads row by row while writing: a partially overlapping out= reads a copy.
+  const bool same = out.data_ptr() == t.data_ptr() && out.strides() == t.strides();
+  Tensor src = dest.out && !same && may_overlap(out, t) ? clone(t) : t;
+  if (out.numel() > 0) {
+    const int64_t nd = out.dim();
+    // Rows are the primitive's contiguous runs: for a column-major out, the triangle of the
+    // transposed matrices is the other one, about diagonal -k.
+    if (out.strides()[nd - 2] < out.strides()[nd - 1])
+      backend(t.device().type).triangle(transpose(out, -2, -1), transpose(src, -2, -1), -k, !upper);
+    else
+      backend(t.device().type).triangle(out, src, k, upper);
+  }
+  if (dest.out) out.bump_version();
+  return out;
 }
 
 Tensor tril(const Tensor& t, int64_t diagonal, OutArg dest) { return triangle("tril", t, diagonal, false, dest); }
