@@ -244,7 +244,7 @@ Tensor broadcast_to(const Tensor& t, const Shape& sizes) { return expand(t, size
 Shape broadcast_shapes(const std::vector<Shape>& shapes) {
   Shape out;
   for (const Shape& s : shapes) {
-    for (int64_t v : s) PYDL_CHECK(v >= 0, "Trying to create tensor with negative dimension ", v, ": ", s);
+    for (int64_t v : s) PYDL_CHECK_VALUE(v >= 0, "Attempting to broadcast a dimension with negative length! (", s, ")");
     while (s.size() > out.size()) out.insert(out.begin(), 1);
   }
   for (size_t i = 0; i < shapes.size(); ++i) {
