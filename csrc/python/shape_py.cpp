@@ -24,6 +24,13 @@ std::vector<Tensor> tensor_list(py::handle h, const char* op) {
   return out;
 }
 
+// Runs a copying op with the GIL released (arguments already parsed).
+template <typename F>
+Tensor nogil(const F& f) {
+  py::gil_scoped_release release;
+  return f();
+}
+
 py::tuple to_tuple(const std::vector<Tensor>& ts) {
   py::tuple out(ts.size());
   for (size_t i = 0; i < ts.size(); ++i) out[i] = py::cast(ts[i]);
@@ -86,8 +93,12 @@ Tensor repeat_interleave_any(const Tensor& t, const py::object& repeats, const p
                              const py::object& output_size) {
   auto d = optional_int(dim, "repeat_interleave(): argument 'dim'");
   auto n = optional_int(output_size, "repeat_interleave(): argument 'output_size'");
-  if (py::isinstance<TensorImpl>(repeats)) return repeat_interleave(t, repeats.cast<Tensor>(), d, n);
-  return repeat_interleave(t, int_from_python(repeats, "repeat_interleave(): argument 'repeats'"), d, n);
+  if (py::isinstance<TensorImpl>(repeats)) {
+    Tensor r = repeats.cast<Tensor>();
+    return nogil([&] { return repeat_interleave(t, r, d, n); });
+  }
+  const int64_t r = int_from_python(repeats, "repeat_interleave(): argument 'repeats'");
+  return nogil([&] { return repeat_interleave(t, r, d, n); });
 }
 
 py::object atleast(const py::args& args, int64_t n) {
@@ -162,16 +173,22 @@ void init_shape(py::module_& m) {
   cls.def("tensor_split", &tensor_split_args);
 
   // --- reordering
-  m.def("flip", [](T t, py::object dims) { return flip(t, shape_from_python(dims, "flip(): argument 'dims'")); },
+  m.def("flip", [](T t, py::object dims) {
+    Shape d = shape_from_python(dims, "flip(): argument 'dims'");
+    return nogil([&] { return flip(t, d); });
+  },
         py::arg("input"), py::arg("dims"), "A copy with the order of elements reversed along dims.");
-  cls.def("flip", [](T t, py::args a, py::kwargs kw) { return flip(t, method_dims(a, kw, "dims", "flip(): argument 'dims'")); });
+  cls.def("flip", [](T t, py::args a, py::kwargs kw) {
+    Shape d = method_dims(a, kw, "dims", "flip(): argument 'dims'");
+    return nogil([&] { return flip(t, d); });
+  });
   auto fliplr_f = [](T t) {
     PYDL_CHECK(t.dim() >= 2, "Input must be >= 2-d.");
-    return flip(t, Shape{1});
+    return nogil([&] { return flip(t, Shape{1}); });
   };
   auto flipud_f = [](T t) {
     PYDL_CHECK(t.dim() >= 1, "Input must be >= 1-d.");
-    return flip(t, Shape{0});
+    return nogil([&] { return flip(t, Shape{0}); });
   };
   m.def("fliplr", fliplr_f, py::arg("input"), "flip along dim 1.");
   m.def("flipud", flipud_f, py::arg("input"), "flip along dim 0.");
@@ -179,12 +196,13 @@ void init_shape(py::module_& m) {
   cls.def("flipud", flipud_f);
   auto roll_f = [](T t, py::object shifts, py::object dims) {
     Shape d = dims.is_none() ? Shape{} : shape_from_python(dims, "roll(): argument 'dims'");
-    return roll(t, shape_from_python(shifts, "roll(): argument 'shifts'"), d);
+    Shape s = shape_from_python(shifts, "roll(): argument 'shifts'");
+    return nogil([&] { return roll(t, s, d); });
   };
   m.def("roll", roll_f, py::arg("input"), py::arg("shifts"), py::arg("dims") = py::none(),
         "A copy with elements shifted cyclically along dims (the flattened tensor when dims is None).");
   cls.def("roll", roll_f, py::arg("shifts"), py::arg("dims") = py::none());
-  auto rot90_f = [](T t, int64_t k, const Shape& dims) { return rot90(t, k, dims); };
+  auto rot90_f = [](T t, int64_t k, const Shape& dims) { return nogil([&] { return rot90(t, k, dims); }); };
   m.def("rot90", rot90_f, py::arg("input"), py::arg("k") = 1, py::arg("dims") = Shape{0, 1},
         "Rotates by 90 degrees k times in the plane of dims, from the first towards the second.");
   cls.def("rot90", rot90_f, py::arg("k") = 1, py::arg("dims") = Shape{0, 1});
@@ -202,13 +220,23 @@ void init_shape(py::module_& m) {
 
   // --- repetition
   cls.def("repeat", [](T t, py::args a, py::kwargs kw) {
-    return repeat(t, method_dims(a, kw, "repeats", "repeat(): argument 'repeats'"));
+    Shape r = method_dims(a, kw, "repeats", "repeat(): argument 'repeats'");
+    return nogil([&] { return repeat(t, r); });
   }, "A copy tiled `repeats[i]` times along each dim (new leading dims when there are more repeats).");
-  m.def("tile", [](T t, py::object dims) { return tile(t, shape_from_python(dims, "tile(): argument 'dims'")); },
+  m.def("tile", [](T t, py::object dims) {
+    Shape d = shape_from_python(dims, "tile(): argument 'dims'");
+    return nogil([&] { return tile(t, d); });
+  },
         py::arg("input"), py::arg("dims"), "repeat with fewer dims than the input allowed (padded with 1s).");
-  cls.def("tile", [](T t, py::args a, py::kwargs kw) { return tile(t, method_dims(a, kw, "dims", "tile(): argument 'dims'")); });
+  cls.def("tile", [](T t, py::args a, py::kwargs kw) {
+    Shape d = method_dims(a, kw, "dims", "tile(): argument 'dims'");
+    return nogil([&] { return tile(t, d); });
+  });
   m.def("repeat_interleave", [](T t, py::object repeats, py::object dim, py::object output_size) {
-    if (repeats.is_none()) return repeat_interleave(t, optional_int(output_size, "output_size"));
+    if (repeats.is_none()) {
+      auto n = optional_int(output_size, "repeat_interleave(): argument 'output_size'");
+      return nogil([&] { return repeat_interleave(t, n); });
+    }
     return repeat_interleave_any(t, repeats, dim, output_size);
   }, py::arg("input"), py::arg("repeats") = py::none(), py::arg("dim") = py::none(), py::kw_only(),
      py::arg("output_size") = py::none(),
@@ -235,13 +263,16 @@ void init_shape(py::module_& m) {
     return with_out(out, "diag", [&](OutArg d) { return diag(t, k, d); });
   }, py::arg("input"), py::arg("diagonal") = 0, py::kw_only(), py::arg("out") = py::none(),
      "1-D input: a square matrix with it on the given diagonal; 2-D input: a copy of that diagonal.");
-  cls.def("diag", [](T t, int64_t k) { return diag(t, k, OutArg{}); }, py::arg("diagonal") = 0);
+  cls.def("diag", [](T t, int64_t k) { return diag(t, k, OutArg{}); }, py::arg("diagonal") = 0,
+          py::call_guard<py::gil_scoped_release>());
   m.def("diag_embed", &diag_embed, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = -2,
-        py::arg("dim2") = -1, "Matrices (in dims dim1, dim2) with the last dim of input on their diagonal.");
-  cls.def("diag_embed", &diag_embed, py::arg("offset") = 0, py::arg("dim1") = -2, py::arg("dim2") = -1);
+        py::arg("dim2") = -1, "Matrices (in dims dim1, dim2) with the last dim of input on their diagonal.",
+        py::call_guard<py::gil_scoped_release>());
+  cls.def("diag_embed", &diag_embed, py::arg("offset") = 0, py::arg("dim1") = -2, py::arg("dim2") = -1,
+          py::call_guard<py::gil_scoped_release>());
   m.def("diagflat", &diagflat, py::arg("input"), py::arg("offset") = 0,
-        "A square matrix with the flattened input on the given diagonal.");
-  cls.def("diagflat", &diagflat, py::arg("offset") = 0);
+        "A square matrix with the flattened input on the given diagonal.", py::call_guard<py::gil_scoped_release>());
+  cls.def("diagflat", &diagflat, py::arg("offset") = 0, py::call_guard<py::gil_scoped_release>());
   m.def("diagonal", &diagonal, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1,
         "A view of the diagonal of dims dim1, dim2 (appended as the last dim).");
 
@@ -286,7 +317,7 @@ void init_shape(py::module_& m) {
     return as_strided(t, size, stride, offset);
   }, py::arg("input"), py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none(),
      "A view with the given sizes, strides and storage offset.");
-  m.def("clone", [](T t, py::object) { return clone(t); }, py::arg("input"), py::kw_only(),
+  m.def("clone", [](T t, py::object) { return nogil([&] { return clone(t); }); }, py::arg("input"), py::kw_only(),
         py::arg("memory_format") = py::none(), "A copy in the same layout.");
   m.def("detach", [](T t) { return detach(t); }, py::arg("input"), "A new tensor sharing memory, cut from autograd.");
   m.def("numel", [](T t) { return t.numel(); }, py::arg("input"), "The number of elements.");
