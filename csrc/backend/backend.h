@@ -42,6 +42,8 @@ class Backend {
   virtual void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& params);
 
   // --- shape ops
+  // (flip also uses copy() above: its input is a view with negative strides, which copy() must
+  // take like any other byte strides; such views never reach users.)
   // out = in with the elements on one side of diagonal k of the last two dims set to zero: kept
   // are those with j - i <= k (lower) or j - i >= k (upper). Same shape and dtype, any strides;
   // out may be in itself (in place). k is within [-rows - 1, cols + 1]. (tril, triu)

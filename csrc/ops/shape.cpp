@@ -132,7 +132,8 @@ Tensor movedim(const Tensor& t, const Shape& source, const Shape& destination) {
 
 Tensor repeat(const Tensor& t, const Shape& repeats) {
   const int64_t n = static_cast<int64_t>(repeats.size());
-  PYDL_CHECK(n >= t.dim(), "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
+  PYDL_CHECK(n >= t.dim(),
+             "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
   Shape out_shape(n), pair_sizes(2 * n), src_strides(2 * n), dst_strides(2 * n);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t k = i - (n - t.dim());

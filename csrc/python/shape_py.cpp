@@ -157,20 +157,21 @@ void init_shape(py::module_& m) {
   cls.def("split", &split_any, py::arg("split_size"), py::arg("dim") = 0, "See pydl.split.");
   for (bool method : {false, true}) {
     auto f = [](T t, const Shape& sizes, int64_t dim) { return to_tuple(split_with_sizes(t, sizes, dim)); };
-    if (method) cls.def("split_with_sizes", f, py::arg("split_sizes"), py::arg("dim") = 0);
+    if (method)
+      cls.def("split_with_sizes", f, py::arg("split_sizes"), py::arg("dim") = 0, "See pydl.split_with_sizes.");
     else m.def("split_with_sizes", f, py::arg("input"), py::arg("split_sizes"), py::arg("dim") = 0,
                "Views of the given sizes along dim.");
   }
   auto chunk_f = [](T t, int64_t chunks, int64_t dim) { return to_tuple(chunk(t, chunks, dim)); };
   m.def("chunk", chunk_f, py::arg("input"), py::arg("chunks"), py::arg("dim") = 0,
         "At most `chunks` views of equal size (ceil(size / chunks)) along dim.");
-  cls.def("chunk", chunk_f, py::arg("chunks"), py::arg("dim") = 0);
+  cls.def("chunk", chunk_f, py::arg("chunks"), py::arg("dim") = 0, "See pydl.chunk.");
   auto unbind_f = [](T t, int64_t dim) { return to_tuple(unbind(t, dim)); };
   m.def("unbind", unbind_f, py::arg("input"), py::arg("dim") = 0, "The slices along dim, as a tuple of views.");
-  cls.def("unbind", unbind_f, py::arg("dim") = 0);
+  cls.def("unbind", unbind_f, py::arg("dim") = 0, "See pydl.unbind.");
   m.def("tensor_split", &tensor_split_args, py::arg("input"),
         "Views split into `sections` near-equal parts, or at the given indices (NumPy's array_split).");
-  cls.def("tensor_split", &tensor_split_args);
+  cls.def("tensor_split", &tensor_split_args, "tensor_split(indices_or_sections, dim=0): see pydl.tensor_split.");
 
   // --- reordering
   m.def("flip", [](T t, py::object dims) {
@@ -181,7 +182,7 @@ void init_shape(py::module_& m) {
   cls.def("flip", [](T t, py::args a, py::kwargs kw) {
     Shape d = method_dims(a, kw, "dims", "flip(): argument 'dims'");
     return nogil([&] { return flip(t, d); });
-  });
+  }, "flip(*dims): see pydl.flip.");
   auto fliplr_f = [](T t) {
     PYDL_CHECK(t.dim() >= 2, "Input must be >= 2-d.");
     return nogil([&] { return flip(t, Shape{1}); });
@@ -192,8 +193,8 @@ void init_shape(py::module_& m) {
   };
   m.def("fliplr", fliplr_f, py::arg("input"), "flip along dim 1.");
   m.def("flipud", flipud_f, py::arg("input"), "flip along dim 0.");
-  cls.def("fliplr", fliplr_f);
-  cls.def("flipud", flipud_f);
+  cls.def("fliplr", fliplr_f, "See pydl.fliplr.");
+  cls.def("flipud", flipud_f, "See pydl.flipud.");
   auto roll_f = [](T t, py::object shifts, py::object dims) {
     Shape d = dims.is_none() ? Shape{} : shape_from_python(dims, "roll(): argument 'dims'");
     Shape s = shape_from_python(shifts, "roll(): argument 'shifts'");
@@ -201,22 +202,22 @@ void init_shape(py::module_& m) {
   };
   m.def("roll", roll_f, py::arg("input"), py::arg("shifts"), py::arg("dims") = py::none(),
         "A copy with elements shifted cyclically along dims (the flattened tensor when dims is None).");
-  cls.def("roll", roll_f, py::arg("shifts"), py::arg("dims") = py::none());
+  cls.def("roll", roll_f, py::arg("shifts"), py::arg("dims") = py::none(), "See pydl.roll.");
   auto rot90_f = [](T t, int64_t k, const Shape& dims) { return nogil([&] { return rot90(t, k, dims); }); };
   m.def("rot90", rot90_f, py::arg("input"), py::arg("k") = 1, py::arg("dims") = Shape{0, 1},
         "Rotates by 90 degrees k times in the plane of dims, from the first towards the second.");
-  cls.def("rot90", rot90_f, py::arg("k") = 1, py::arg("dims") = Shape{0, 1});
+  cls.def("rot90", rot90_f, py::arg("k") = 1, py::arg("dims") = Shape{0, 1}, "See pydl.rot90.");
   for (const char* name : {"movedim", "moveaxis"}) {
     auto f = [name](T t, py::object src, py::object dst) {
       return movedim(t, shape_from_python(src, name), shape_from_python(dst, name));
     };
     m.def(name, f, py::arg("input"), py::arg("source"), py::arg("destination"),
           "A view with dims moved from source to destination positions; the others keep their order.");
-    cls.def(name, f, py::arg("source"), py::arg("destination"));
+    cls.def(name, f, py::arg("source"), py::arg("destination"), "See pydl.movedim.");
   }
   m.def("swapaxes", &transpose, py::arg("input"), py::arg("axis0"), py::arg("axis1"), "Alias of transpose.");
   m.def("swapdims", &transpose, py::arg("input"), py::arg("dim0"), py::arg("dim1"), "Alias of transpose.");
-  cls.def("swapdims", &transpose, py::arg("dim0"), py::arg("dim1"));
+  cls.def("swapdims", &transpose, py::arg("dim0"), py::arg("dim1"), "Alias of transpose.");
 
   // --- repetition
   cls.def("repeat", [](T t, py::args a, py::kwargs kw) {
@@ -231,7 +232,7 @@ void init_shape(py::module_& m) {
   cls.def("tile", [](T t, py::args a, py::kwargs kw) {
     Shape d = method_dims(a, kw, "dims", "tile(): argument 'dims'");
     return nogil([&] { return tile(t, d); });
-  });
+  }, "tile(*dims): see pydl.tile.");
   m.def("repeat_interleave", [](T t, py::object repeats, py::object dim, py::object output_size) {
     if (repeats.is_none()) {
       auto n = optional_int(output_size, "repeat_interleave(): argument 'output_size'");
@@ -243,7 +244,7 @@ void init_shape(py::module_& m) {
      "Repeats each element (each slice along dim; the flattened input when dim is None) `repeats` "
      "times; with only a repeats tensor, the indices 0..n-1 repeated.");
   cls.def("repeat_interleave", &repeat_interleave_any, py::arg("repeats"), py::arg("dim") = py::none(),
-          py::kw_only(), py::arg("output_size") = py::none());
+          py::kw_only(), py::arg("output_size") = py::none(), "See pydl.repeat_interleave.");
 
   // --- triangles and diagonals
   for (bool upper : {false, true}) {
@@ -255,32 +256,38 @@ void init_shape(py::module_& m) {
        upper ? "The upper triangle (j - i >= diagonal) of the last two dims; zeros elsewhere."
              : "The lower triangle (j - i <= diagonal) of the last two dims; zeros elsewhere.");
     cls.def(name, [op](T t, int64_t k) { py::gil_scoped_release nogil; return op(t, k, OutArg{}); },
-            py::arg("diagonal") = 0);
-    cls.def((std::string(name) + "_").c_str(), [op](Tensor t, int64_t k) { return in_place(t, [&](OutArg d) { return op(t, k, d); }); },
-            py::arg("diagonal") = 0);
+            py::arg("diagonal") = 0, upper ? "See pydl.triu." : "See pydl.tril.");
+    cls.def((std::string(name) + "_").c_str(),
+            [op](Tensor t, int64_t k) { return in_place(t, [&](OutArg d) { return op(t, k, d); }); },
+            py::arg("diagonal") = 0, upper ? "In-place triu." : "In-place tril.");
   }
   m.def("diag", [](T t, int64_t k, py::object out) {
     return with_out(out, "diag", [&](OutArg d) { return diag(t, k, d); });
   }, py::arg("input"), py::arg("diagonal") = 0, py::kw_only(), py::arg("out") = py::none(),
      "1-D input: a square matrix with it on the given diagonal; 2-D input: a copy of that diagonal.");
-  cls.def("diag", [](T t, int64_t k) { return diag(t, k, OutArg{}); }, py::arg("diagonal") = 0,
+  cls.def("diag", [](T t, int64_t k) { return diag(t, k, OutArg{}); }, py::arg("diagonal") = 0, "See pydl.diag.",
           py::call_guard<py::gil_scoped_release>());
   m.def("diag_embed", &diag_embed, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = -2,
         py::arg("dim2") = -1, "Matrices (in dims dim1, dim2) with the last dim of input on their diagonal.",
         py::call_guard<py::gil_scoped_release>());
   cls.def("diag_embed", &diag_embed, py::arg("offset") = 0, py::arg("dim1") = -2, py::arg("dim2") = -1,
+          "See pydl.diag_embed.",
           py::call_guard<py::gil_scoped_release>());
   m.def("diagflat", &diagflat, py::arg("input"), py::arg("offset") = 0,
         "A square matrix with the flattened input on the given diagonal.", py::call_guard<py::gil_scoped_release>());
-  cls.def("diagflat", &diagflat, py::arg("offset") = 0, py::call_guard<py::gil_scoped_release>());
+  cls.def("diagflat", &diagflat, py::arg("offset") = 0, "See pydl.diagflat.", py::call_guard<py::gil_scoped_release>());
   m.def("diagonal", &diagonal, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1,
         "A view of the diagonal of dims dim1, dim2 (appended as the last dim).");
 
   // --- broadcasting
-  auto broadcast_to_f = [](T t, py::object size) { return broadcast_to(t, shape_from_python(size, "broadcast_to(): argument 'size'")); };
+  auto broadcast_to_f = [](T t, py::object size) {
+    return broadcast_to(t, shape_from_python(size, "broadcast_to(): argument 'size'"));
+  };
   m.def("broadcast_to", broadcast_to_f, py::arg("input"), py::arg("size"), "A view expanded to size (like expand).");
-  cls.def("broadcast_to", broadcast_to_f, py::arg("size"));
-  m.def("broadcast_tensors", [](py::args a) { return to_tuple(broadcast_tensors(tensors_from_args(a, "broadcast_tensors"))); },
+  cls.def("broadcast_to", broadcast_to_f, py::arg("size"), "See pydl.broadcast_to.");
+  m.def("broadcast_tensors", [](py::args a) {
+    return to_tuple(broadcast_tensors(tensors_from_args(a, "broadcast_tensors")));
+  },
         "Views of the inputs expanded to their common broadcast shape.");
   m.def("broadcast_shapes", [](py::args a) {
     std::vector<Shape> shapes;
@@ -294,10 +301,14 @@ void init_shape(py::module_& m) {
      "Coordinate grids (expanded views) from 0-d/1-D tensors; indexing 'ij' (default) or 'xy'.");
 
   // --- function forms of the view ops that are Tensor methods (tensor_py.cpp)
-  m.def("reshape", [](T t, py::object shape) { return reshape(t, shape_from_python(shape, "reshape(): argument 'shape'")); },
+  m.def("reshape", [](T t, py::object shape) {
+    return reshape(t, shape_from_python(shape, "reshape(): argument 'shape'"));
+  },
         py::arg("input"), py::arg("shape"), "A view with another shape when strides allow, else a copy.");
   m.def("transpose", &transpose, py::arg("input"), py::arg("dim0"), py::arg("dim1"), "A view with two dims swapped.");
-  m.def("permute", [](T t, py::object dims) { return permute(t, shape_from_python(dims, "permute(): argument 'dims'")); },
+  m.def("permute", [](T t, py::object dims) {
+    return permute(t, shape_from_python(dims, "permute(): argument 'dims'"));
+  },
         py::arg("input"), py::arg("dims"), "A view with dims reordered.");
   m.def("squeeze", [](T t, py::object dim) {
     if (dim.is_none()) return squeeze(t, std::nullopt);
@@ -311,7 +322,8 @@ void init_shape(py::module_& m) {
   }, py::arg("input"), py::arg("dim"), py::arg("sizes"), "A view with dim split into sizes.");
   m.def("narrow", &narrow, py::arg("input"), py::arg("dim"), py::arg("start"), py::arg("length"),
         "A view of length elements of dim from start.");
-  m.def("select", &select, py::arg("input"), py::arg("dim"), py::arg("index"), "A view of one index of dim, dim removed.");
+  m.def("select", &select, py::arg("input"), py::arg("dim"), py::arg("index"),
+        "A view of one index of dim, dim removed.");
   m.def("t", &t_, py::arg("input"), "Transpose of a <= 2-D tensor.");
   m.def("as_strided", [](T t, const Shape& size, const Shape& stride, std::optional<int64_t> offset) {
     return as_strided(t, size, stride, offset);
