@@ -39,5 +39,7 @@ void Backend::unary(UnaryOp, const ElementwiseIter&, const OpParams&) { not_impl
 void Backend::binary(BinaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("binary elementwise math"); }
 void Backend::ternary(TernaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("ternary elementwise math"); }
 void Backend::reduce(ReduceOp, const Tensor&, const Tensor&) { not_implemented("reductions"); }
+// --- shape ops
+void Backend::triangle(const Tensor&, const Tensor&, int64_t, bool) { not_implemented("tril/triu"); }
 
 }  // namespace pydl

@@ -47,6 +47,14 @@ class Backend {
   // input strides. in and out share the dtype, except All/Any, which write bool.
   virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& in);
 
+  // --- shape ops
+  // (flip also uses copy() above: its input is a view with negative strides, which copy() must
+  // take like any other byte strides; such views never reach users.)
+  // out = in with the elements on one side of diagonal k of the last two dims set to zero: kept
+  // are those with j - i <= k (lower) or j - i >= k (upper). Same shape and dtype, any strides;
+  // out may be in itself (in place). k is within [-rows - 1, cols + 1]. (tril, triu)
+  virtual void triangle(const Tensor& out, const Tensor& in, int64_t k, bool upper);
+
   // --- device management
   virtual int device_count() = 0;
   virtual int current_device() = 0;

@@ -38,6 +38,10 @@ class CpuBackend final : public Backend {
   void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& p) override { ternary_kernel(op, iter, p); }
 
   void reduce(ReduceOp op, const Tensor& out, const Tensor& in) override { reduce_kernel(op, out, in); }
+  // --- shape ops
+  void triangle(const Tensor& out, const Tensor& in, int64_t k, bool upper) override {
+    triangle_kernel(out, in, k, upper);
+  }
 
   int device_count() override { return 1; }
   int current_device() override { return 0; }

@@ -27,6 +27,9 @@ PYDL_DECLARE_KERNEL(TernaryKernel, ternary_kernel);
 PYDL_DECLARE_KERNEL(FillKernel, fill_kernel);
 PYDL_DECLARE_KERNEL(RandomKernel, random_kernel);
 
+// --- shape ops: compiled once, not per ISA level (memory-bound copies; cpu/triangle.cpp)
+void triangle_kernel(const Tensor& out, const Tensor& in, int64_t k, bool upper);
+
 }  // namespace pydl::cpu
 
 // In a kernel file: PYDL_REGISTER_KERNEL(copy_kernel, &copy_impl); registers this file's ISA.

@@ -107,4 +107,47 @@ Tensor count_nonzero(const Tensor& x, const OptionalDims& dims);
 Tensor wrap_scalar(const Scalar& s);
 Tensor wrap_scalar(const Scalar& s, ScalarType dtype);
 
+// --- shape and joining ops (shape.cpp, joining.cpp, triangle.cpp). Copies go through copy_ into
+// views of one output; views share storage like the ops in views.cpp.
+// The output of a non-elementwise op: a new tensor, or the user's out= checked (and, when it is
+// empty, resized) to `shape`, with `result` castable to its dtype.
+Tensor make_output(const char* op, OutArg dest, const Shape& shape, ScalarType result, Device device);
+// dst = src through the copy primitive, for a dst known not to overlap src (a fresh output).
+void copy_no_overlap(const Tensor& dst, const Tensor& src, const char* op);
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, OutArg dest = {});
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim, OutArg dest = {});
+Tensor hstack(const std::vector<Tensor>& tensors, OutArg dest = {});
+Tensor vstack(const std::vector<Tensor>& tensors, OutArg dest = {});
+Tensor dstack(const std::vector<Tensor>& tensors, OutArg dest = {});
+Tensor column_stack(const std::vector<Tensor>& tensors, OutArg dest = {});
+std::vector<Tensor> split(const Tensor& t, int64_t split_size, int64_t dim);
+std::vector<Tensor> split_with_sizes(const Tensor& t, const Shape& sizes, int64_t dim);
+std::vector<Tensor> chunk(const Tensor& t, int64_t chunks, int64_t dim);
+std::vector<Tensor> unbind(const Tensor& t, int64_t dim);
+std::vector<Tensor> tensor_split(const Tensor& t, int64_t sections, int64_t dim);
+std::vector<Tensor> tensor_split_indices(const Tensor& t, const Shape& indices, int64_t dim);
+Tensor atleast_nd(const Tensor& t, int64_t n);  // n = 1, 2, 3: atleast_1d/2d/3d
+
+Tensor flip(const Tensor& t, const Shape& dims);
+Tensor roll(const Tensor& t, const Shape& shifts, const Shape& dims);
+Tensor rot90(const Tensor& t, int64_t k, const Shape& dims);
+Tensor movedim(const Tensor& t, const Shape& source, const Shape& destination);
+Tensor repeat(const Tensor& t, const Shape& repeats);
+Tensor tile(const Tensor& t, const Shape& dims);
+Tensor repeat_interleave(const Tensor& t, int64_t repeats, std::optional<int64_t> dim,
+                         std::optional<int64_t> output_size);
+Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<int64_t> dim,
+                         std::optional<int64_t> output_size);
+Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> output_size);  // indices
+Tensor broadcast_to(const Tensor& t, const Shape& sizes);
+Shape broadcast_shapes(const std::vector<Shape>& shapes);  // torch.broadcast_shapes
+std::vector<Tensor> broadcast_tensors(const std::vector<Tensor>& tensors);
+std::vector<Tensor> meshgrid(const std::vector<Tensor>& tensors, const std::string& indexing);
+
+Tensor tril(const Tensor& t, int64_t diagonal, OutArg dest = {});
+Tensor triu(const Tensor& t, int64_t diagonal, OutArg dest = {});
+Tensor diag(const Tensor& t, int64_t diagonal, OutArg dest = {});
+Tensor diag_embed(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2);
+Tensor diagflat(const Tensor& t, int64_t offset);
+
 }  // namespace pydl

@@ -53,4 +53,11 @@ bool is_numpy_array(py::handle h);
 std::optional<ScalarType> dtype_from_numpy(py::handle np_dtype);  // nullopt: unsupported
 Tensor from_numpy(py::handle array);  // shares memory
 
+// --- shape ops (shape_py.cpp) and the argument helpers they share with tensor_py.cpp
+void init_shape(py::module_& m);
+// Sizes or dims given as varargs or one sequence: view(2, 3) / view((2, 3)); `op` is
+// "view(): argument 'size'" (its text before '(' names the op in errors).
+Shape dims_from_args(const py::args& args, const char* op);
+py::object size_object(const Shape& s);  // a pydl.Size
+
 }  // namespace pydl::python

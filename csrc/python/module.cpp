@@ -73,4 +73,6 @@ PYBIND11_MODULE(_C, m) {
   init_math_args(m);
   init_nn_functional(m);
   init_reduce(m);
+  // shape and joining ops: cat, stack, split, flip, roll, repeat, tril, meshgrid, view functions
+  init_shape(m);
 }

@@ -8,7 +8,6 @@
 #include "python/bindings.h"
 
 namespace pydl::python {
-namespace {
 
 // view(2, 3) / view((2, 3)) / view([2, 3]); `op` is "view(): argument 'size'".
 Shape dims_from_args(const py::args& args, const char* op) {
@@ -26,6 +25,8 @@ py::object size_object(const Shape& s) {
   static py::handle size_cls = py::object(py::module_::import("pydl._size").attr("Size")).release();
   return size_cls(py::cast(s));
 }
+
+namespace {
 
 // A Python number from element 0 of a one-element tensor (any device).
 py::object item(const Tensor& t) {
