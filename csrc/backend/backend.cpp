@@ -39,4 +39,11 @@ void Backend::unary(UnaryOp, const ElementwiseIter&, const OpParams&) { not_impl
 void Backend::binary(BinaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("binary elementwise math"); }
 void Backend::ternary(TernaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("ternary elementwise math"); }
 
+
+// --- indexing primitives
+void Backend::index_gather(const ElementwiseIter&, const IndexSpec&) { not_implemented("index gather"); }
+void Backend::index_scatter(const ElementwiseIter&, const IndexSpec&, ScatterReduce) { not_implemented("index scatter"); }
+int64_t Backend::count_nonzero(const Tensor&) { not_implemented("count_nonzero"); }
+void Backend::nonzero(const Tensor&, const Tensor&) { not_implemented("nonzero"); }
+
 }  // namespace pydl

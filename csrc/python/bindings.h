@@ -16,6 +16,8 @@ void init_dlpack(py::module_& m);     // dlpack_py.cpp: Tensor.__dlpack__, from_
 void init_math(py::module_& m);       // math_py.cpp: elementwise functions, methods, operators
 void init_math_args(py::module_& m);  // math_args_py.cpp: add(alpha=), clamp, where, isclose, ...
 void init_nn_functional(py::module_& m);  // nn_functional_py.cpp: pydl._C._nn activations
+// indexing
+void init_index_ops(py::module_& m);  // index_ops_py.cpp: gather, scatter, index_*, masked_*, nonzero, ...
 
 // A tensor operand, or a Python number wrapped as a 0-d tensor that promotes like a number.
 Tensor operand(py::handle h, const char* op, const char* arg);
