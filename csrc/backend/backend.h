@@ -34,6 +34,11 @@ struct IndexSpec {
   // The caller guarantees distinct destinations (a bool mask): scatter may run in parallel.
   // Otherwise a loop_size == 1 scatter runs serially, so duplicates resolve deterministically.
   bool unique = false;
+  // PyTorch's per-op rules: whether negative indices count from the end (x[-1], take) or are
+  // out of bounds (gather, scatter, index_add), and whether a bad index raises IndexError or,
+  // as torch's gather/scatter family does, RuntimeError.
+  bool wrap = true;
+  bool index_error = true;
 };
 // How index_scatter combines a value with its destination (mean is sum / count in ops/).
 enum class ScatterReduce : uint8_t { None, Sum, Prod, Amax, Amin };

@@ -21,8 +21,10 @@ Tensor restride(const Tensor& t, const Shape& sizes, const Shape& strides) {
   return make_view(t, sizes, strides, t.storage_offset());
 }
 
-static IndexSpec dim_spec(const Tensor& self, int64_t dim) {
+static IndexSpec dim_spec(const Tensor& self, int64_t dim, IndexRules rules) {
   IndexSpec spec;
+  spec.wrap = rules.wrap;
+  spec.index_error = rules.index_error;
   spec.nindices = 1;
   spec.sizes[0] = self.dim() == 0 ? 1 : self.size(dim);
   spec.strides[0] = (self.dim() == 0 ? 0 : self.stride(dim)) * static_cast<int64_t>(self.itemsize());
@@ -39,17 +41,18 @@ static Tensor zero_dim_stride(const Tensor& self, int64_t dim, const Shape& size
   return restride(self, sizes, st);
 }
 
-void gather_dim(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index) {
+void gather_dim(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index, IndexRules rules) {
   if (out.numel() == 0) return;
-  IndexSpec spec = dim_spec(self, dim);
+  IndexSpec spec = dim_spec(self, dim, rules);
   ElementwiseIter iter(out, {zero_dim_stride(self, dim, out.sizes()), index}, "gather");
   backend(out.device().type).index_gather(iter, spec);
 }
 
-void scatter_dim(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& values, ScatterReduce reduce) {
+void scatter_dim(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& values, ScatterReduce reduce,
+                 IndexRules rules) {
   const Shape& shape = index.sizes();
   if (shape_numel(shape) == 0) return;
-  IndexSpec spec = dim_spec(self, dim);
+  IndexSpec spec = dim_spec(self, dim, rules);
   Tensor dst = zero_dim_stride(self, dim, shape);
   Tensor vals = expand(values, shape);
   Tensor idx = index;
@@ -284,7 +287,7 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index, OutArg
   if (self.dim() > 0) st[dim] = idx.stride(0);
   PYDL_CHECK_INDEX(shape_numel(shape) == 0 || self.dim() == 0 || self.size(dim) > 0,
                    "index_select(): cannot select from dimension ", dim, " of size 0");
-  gather_dim(target, self, dim, restride(idx, shape, st));
+  gather_dim(target, self, dim, restride(idx, shape, st), kIndexSelectRules);
   if (!target.is_same(out)) copy_(out, target);
   return out;
 }
@@ -306,16 +309,20 @@ void detail::check_index_shapes(const char* op, const Tensor& self, int64_t dim,
   }
 }
 
-Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, OutArg dest) {
+static Tensor gather_with(const Tensor& self, int64_t dim, const Tensor& index, OutArg dest, IndexRules rules) {
   dim = wrap_dim(dim, std::max<int64_t>(self.dim(), 1));
   check_index_shapes("gather", self, dim, index, nullptr);
   Tensor idx = to(index, std::nullopt, self.device(), false);
   Tensor out = out_tensor_for(dest, index.sizes(), self.dtype(), self.device(), "gather");
   Tensor target = may_overlap(out, self) || may_overlap(out, idx) ? empty(index.sizes(), self.dtype(), self.device())
                                                                   : out;
-  gather_dim(target, self, dim, idx);
+  gather_dim(target, self, dim, idx, rules);
   if (!target.is_same(out)) copy_(out, target);
   return out;
+}
+
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, OutArg dest) {
+  return gather_with(self, dim, index, dest, kGatherRules);
 }
 
 Tensor take(const Tensor& self, const Tensor& index, OutArg dest) {
@@ -325,19 +332,22 @@ Tensor take(const Tensor& self, const Tensor& index, OutArg dest) {
   Tensor out = out_tensor_for(dest, index.sizes(), self.dtype(), self.device(), "take");
   Tensor target = may_overlap(out, self) || may_overlap(out, idx) ? empty(index.sizes(), self.dtype(), self.device())
                                                                   : out;
-  gather_dim(target, flat, 0, idx);
+  gather_dim(target, flat, 0, idx, kTakeRules);
   if (!target.is_same(out)) copy_(out, target);
   return out;
 }
 
+// Negative indices count from the end, but a bad index is gather's RuntimeError, as in PyTorch.
+constexpr IndexRules kTakeAlongRules{true, false};
+
 Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<int64_t> dim, OutArg dest) {
   PYDL_CHECK(indices.dtype() == ScalarType::Int64, "torch.take_along_dim(): dtype of indices should be int64 but got ",
              indices.dtype());
-  if (!dim) return gather(reshape(self, {-1}), 0, reshape(indices, {-1}), dest);
+  if (!dim) return gather_with(reshape(self, {-1}), 0, reshape(indices, {-1}), dest, kTakeAlongRules);
   PYDL_CHECK(self.dim() == indices.dim(), "torch.take_along_dim(): input and indices should have the same number of "
              "dimensions, but got ", self.dim(), " dimensions for input, and ", indices.dim(), " dimensions for indices");
   const int64_t d = wrap_dim(*dim, std::max<int64_t>(self.dim(), 1));
-  if (self.dim() == 0) return gather(self, d, indices, dest);
+  if (self.dim() == 0) return gather_with(self, d, indices, dest, kTakeAlongRules);
   // Broadcast every dim but `d`.
   Shape a = self.sizes(), b = indices.sizes();
   a[d] = b[d] = 1;
@@ -345,7 +355,7 @@ Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<i
   Shape sa = common, sb = common;
   sa[d] = self.size(d);
   sb[d] = indices.size(d);
-  return gather(expand(self, sa), d, expand(indices, sb), dest);
+  return gather_with(expand(self, sa), d, expand(indices, sb), dest, kTakeAlongRules);
 }
 
 Tensor masked_select(const Tensor& self, const Tensor& mask, OutArg dest) {

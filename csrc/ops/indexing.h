@@ -15,11 +15,21 @@ Tensor long_index(const Tensor& index, Device device, const char* op);
 // primitives (0 strides on indexed dims, index tensors spread over the walked shape).
 Tensor restride(const Tensor& t, const Shape& sizes, const Shape& strides);
 
+// How an op treats negative and out-of-range indices (IndexSpec::wrap / index_error).
+struct IndexRules {
+  bool wrap;
+  bool index_error;
+};
+constexpr IndexRules kGatherRules{false, false};       // gather, scatter*: no wrap, RuntimeError
+constexpr IndexRules kIndexSelectRules{false, true};   // index_select, index_add/copy: no wrap
+constexpr IndexRules kTakeRules{true, true};           // take, put, index_fill, x[idx]
+
 // out[p] = self[p with dim replaced by index[p]]; `index` is int64 broadcastable to out's shape.
-void gather_dim(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index);
+void gather_dim(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index, IndexRules rules);
 // self[p with dim replaced by index[p]] (reduce)= values[p] for p over index's shape;
 // `values` broadcasts to it. Duplicates along dim reduce in order, deterministically.
-void scatter_dim(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& values, ScatterReduce reduce);
+void scatter_dim(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& values, ScatterReduce reduce,
+                 IndexRules rules = kGatherRules);
 
 // gather/scatter's shape rules: index (and src) have self's number of dims and are no larger
 // than self (src) in every dim but `dim` (no larger than src in every dim).

@@ -64,7 +64,7 @@ Tensor index_write(const char* op, const Tensor& self, int64_t dim, const Tensor
   Tensor out = writable_copy(self, dest, op);
   Tensor idx = index_along(index, source.sizes(), dim, self.device(), op);
   Tensor vals = may_overlap(values, out) ? clone(values) : values;
-  scatter_dim(out, dim, idx, vals, reduce);
+  scatter_dim(out, dim, idx, vals, reduce, kIndexSelectRules);
   out.bump_version();
   return out;
 }
@@ -106,6 +106,8 @@ Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, cons
   check_index_shapes("scatter_reduce", self, dim, index, &src);
   const ScatterReduce mode = reduce_mode(reduce, true, "scatter_reduce");
   const ScalarType dt = self.dtype();
+  PYDL_CHECK_NOT_IMPLEMENTED(reduce != "mean" || dt != ScalarType::Bool,
+                             "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'");
   Tensor out = writable_copy(self, dest, "scatter_reduce");
   Tensor idx = to(index, std::nullopt, self.device(), false);
   Tensor vals = restride(src, index.sizes(), src.dim() == 0 ? Shape(index.dim(), 0) : src.strides());
@@ -136,9 +138,11 @@ Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, cons
 
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha,
                  OutArg dest) {
+  PYDL_CHECK(!alpha.is_float() || is_floating(self.dtype()), "For integral input tensors, argument alpha must not "
+             "be a floating point number.");
   Tensor values = source;
   if (!(alpha.is_int() && alpha.to_int() == 1) && source.dtype() == self.dtype())
-    values = to(binary(BinaryOp::Mul, source, wrap_scalar(alpha)), self.dtype(), std::nullopt, false);
+    values = binary(BinaryOp::Mul, source, wrap_scalar(alpha, self.dtype()));
   return index_write("index_add", self, dim, index, source, values, ScatterReduce::Sum, dest);
 }
 
@@ -154,7 +158,7 @@ Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Te
   Shape shape = self.sizes();
   if (!shape.empty()) shape[dim] = index.numel();
   Tensor idx = index_along(index, shape, dim, self.device(), "index_fill");
-  scatter_dim(out, dim, idx, to(value, self.dtype(), self.device(), false), ScatterReduce::None);
+  scatter_dim(out, dim, idx, to(value, self.dtype(), self.device(), false), ScatterReduce::None, kTakeRules);
   out.bump_version();
   return out;
 }
@@ -233,7 +237,7 @@ Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_
 }
 
 Tensor histc(const Tensor& self, int64_t bins, const Scalar& min, const Scalar& max, OutArg dest) {
-  PYDL_CHECK(is_floating(self.dtype()), "\"histogram_cpu\" not implemented for '", self.dtype(), "'");
+  PYDL_CHECK_NOT_IMPLEMENTED(is_floating(self.dtype()), "\"histogram_cpu\" not implemented for '", self.dtype(), "'");
   PYDL_CHECK(bins > 0, "torch.histc(): bins must be > 0, but got ", bins, " for bins");
   double lo = min.to_double(), hi = max.to_double();
   PYDL_CHECK(lo <= hi, "torch.histc(): max must be larger than min");
@@ -251,14 +255,15 @@ Tensor histc(const Tensor& self, int64_t bins, const Scalar& min, const Scalar& 
   Tensor out = out_tensor_for(dest, {bins}, dt, self.device(), "histc");
   fill_(out, Scalar(int64_t(0)));
   if (self.numel() == 0) return out;
+  // Bounds in the input's dtype: a bare wrap_scalar(double) would round them to float32.
   Tensor x = reshape(self, {-1});
-  Tensor keep = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Ge, x, wrap_scalar(Scalar(lo))),
-                       binary(BinaryOp::Le, x, wrap_scalar(Scalar(hi))));
+  Tensor keep = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Ge, x, wrap_scalar(Scalar(lo), dt)),
+                       binary(BinaryOp::Le, x, wrap_scalar(Scalar(hi), dt)));
   Tensor xs = masked_select(x, keep);
   // PyTorch's bin rule: (x - lo) * bins / (hi - lo), truncated, in the input's dtype; x == hi
   // falls in the last bin.
-  Tensor pos = div(binary(BinaryOp::Mul, sub(xs, wrap_scalar(Scalar(lo))), wrap_scalar(Scalar(bins))),
-                   wrap_scalar(Scalar(hi - lo)));
+  Tensor pos = div(binary(BinaryOp::Mul, sub(xs, wrap_scalar(Scalar(lo), dt)), wrap_scalar(Scalar(bins), dt)),
+                   wrap_scalar(Scalar(hi - lo), dt));
   pos = clamp(to(pos, ScalarType::Int64, std::nullopt, false), Scalar(int64_t(0)), Scalar(bins - 1));
   scatter_dim(out, 0, pos, scalar_tensor(Scalar(int64_t(1)), dt, self.device()), ScatterReduce::Sum);
   return out;

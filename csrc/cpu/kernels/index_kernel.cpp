@@ -16,14 +16,15 @@ namespace pydl::cpu::PYDL_CPU_ISA {
 namespace {
 
 [[noreturn]] __attribute__((noinline)) void out_of_bounds(int64_t idx, const IndexSpec& spec, int k) {
-  PYDL_CHECK_INDEX(false, "index ", idx, " is out of bounds for dimension ", spec.dims[k], " with size ",
-                   spec.sizes[k]);
+  std::string msg = str("index ", idx, " is out of bounds for dimension ", spec.dims[k], " with size ", spec.sizes[k]);
+  if (spec.index_error) throw IndexError(msg);
+  throw Error(msg);
   __builtin_unreachable();
 }
 
 inline int64_t checked(int64_t idx, const IndexSpec& spec, int k) {
   const int64_t size = spec.sizes[k];
-  const int64_t wrapped = idx < 0 ? idx + size : idx;
+  const int64_t wrapped = idx < 0 && spec.wrap ? idx + size : idx;
   if (__builtin_expect(static_cast<uint64_t>(wrapped) >= static_cast<uint64_t>(size), 0)) out_of_bounds(idx, spec, k);
   return wrapped * spec.strides[k];
 }
