@@ -171,13 +171,14 @@ void init_indexing(py::module_& m) {
     if (py::isinstance<TensorImpl>(value)) {
       v = value.cast<Tensor>();
     } else if (is_python_number(value)) {
+      Scalar s = scalar_from_python(value, "value");
       if (p.advanced.empty()) {
         Tensor target = p.view;
         py::gil_scoped_release nogil;
-        fill_(target, scalar_from_python(value, "value"));
+        fill_(target, s);
         return;
       }
-      v = full({}, scalar_from_python(value, "value"), self.dtype(), self.device());
+      v = full({}, s, self.dtype(), self.device());
     } else {
       v = tensor_from_data(value, self.dtype(), self.device());
     }
