@@ -253,8 +253,11 @@ Tensor& index_put_(Tensor& self, const std::vector<Tensor>& indices, const Tenso
     return self;
   }
   AdvancedIndex ai = make_advanced_index(self, indices, "index_put_");
-  PYDL_CHECK(broadcast_shapes(v.sizes(), ai.shape, "index_put_") == ai.shape, "shape mismatch: value tensor of shape ",
-             v.sizes(), " cannot be broadcast to indexing result of shape ", ai.shape);
+  bool fits = v.dim() <= static_cast<int64_t>(ai.shape.size());
+  for (int64_t k = 1; fits && k <= v.dim(); ++k)
+    fits = v.size(-k) == 1 || v.size(-k) == ai.shape[ai.shape.size() - k];
+  PYDL_CHECK(fits, "shape mismatch: value tensor of shape ", v.sizes(), " cannot be broadcast to indexing result of "
+             "shape ", ai.shape);
   if (shape_numel(ai.shape) > 0) {
     std::vector<Tensor> inputs{v};
     inputs.insert(inputs.end(), ai.indices.begin(), ai.indices.end());
@@ -294,7 +297,8 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index, OutArg
 
 void detail::check_index_shapes(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
                                 const Tensor* src) {
-  PYDL_CHECK(index.dtype() == ScalarType::Int64, op, "(): Expected dtype int64 for index, but got ", index.dtype());
+  PYDL_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32, op,
+             "(): Expected dtype int32/int64 for index, but got ", index.dtype());
   PYDL_CHECK(std::max<int64_t>(index.dim(), 1) == std::max<int64_t>(self.dim(), 1), "Index tensor must have the same "
              "number of dimensions as ", src ? "self" : "input", " tensor (", op, ": index ", index.sizes(), ", self ",
              self.sizes(), ")");
@@ -312,7 +316,7 @@ void detail::check_index_shapes(const char* op, const Tensor& self, int64_t dim,
 static Tensor gather_with(const Tensor& self, int64_t dim, const Tensor& index, OutArg dest, IndexRules rules) {
   dim = wrap_dim(dim, std::max<int64_t>(self.dim(), 1));
   check_index_shapes("gather", self, dim, index, nullptr);
-  Tensor idx = to(index, std::nullopt, self.device(), false);
+  Tensor idx = long_index(index, self.device(), "gather");
   Tensor out = out_tensor_for(dest, index.sizes(), self.dtype(), self.device(), "gather");
   Tensor target = may_overlap(out, self) || may_overlap(out, idx) ? empty(index.sizes(), self.dtype(), self.device())
                                                                   : out;

@@ -49,7 +49,7 @@ Tensor index_along(const Tensor& index, const Shape& shape, int64_t dim, Device 
 
 // index_add / index_copy: source's shape is self's with `dim` resized to the index length.
 Tensor index_write(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
-                   const Tensor& values, ScatterReduce reduce, OutArg dest) {
+                   const Tensor& values, ScatterReduce reduce, IndexRules rules, OutArg dest) {
   dim = wrap_dim(dim, std::max<int64_t>(self.dim(), 1));
   check_same_dtype(op, self, source, "source");
   PYDL_CHECK(std::max<int64_t>(source.dim(), 1) == std::max<int64_t>(self.dim(), 1), op, "(): source ",
@@ -64,7 +64,7 @@ Tensor index_write(const char* op, const Tensor& self, int64_t dim, const Tensor
   Tensor out = writable_copy(self, dest, op);
   Tensor idx = index_along(index, source.sizes(), dim, self.device(), op);
   Tensor vals = may_overlap(values, out) ? clone(values) : values;
-  scatter_dim(out, dim, idx, vals, reduce, kIndexSelectRules);
+  scatter_dim(out, dim, idx, vals, reduce, rules);
   out.bump_version();
   return out;
 }
@@ -72,8 +72,8 @@ Tensor index_write(const char* op, const Tensor& self, int64_t dim, const Tensor
 ScatterReduce reduce_mode(const std::string& reduce, bool mean_ok, const char* op) {
   if (reduce == "sum" || reduce == "mean" || reduce == "add") return ScatterReduce::Sum;
   if (reduce == "prod" || reduce == "multiply") return ScatterReduce::Prod;
-  if (reduce == "amax") return ScatterReduce::Amax;
-  if (reduce == "amin") return ScatterReduce::Amin;
+  if (reduce == "amax" || (mean_ok && reduce == "max")) return ScatterReduce::Amax;  // torch takes max/min too
+  if (reduce == "amin" || (mean_ok && reduce == "min")) return ScatterReduce::Amin;
   PYDL_CHECK(!mean_ok, op, "(): reduce argument must be either sum, prod, mean, amax or amin, got ", reduce);
   PYDL_CHECK(false, op, "(): reduce argument must be either add or multiply, got ", reduce);
   return ScatterReduce::None;
@@ -90,7 +90,7 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
   check_index_shapes("scatter", self, dim, index, is_value ? nullptr : &src);
   const ScatterReduce mode = reduce.empty() ? ScatterReduce::None : reduce_mode(reduce, false, "scatter");
   Tensor out = writable_copy(self, dest, "scatter");
-  Tensor idx = to(index, std::nullopt, self.device(), false);
+  Tensor idx = long_index(index, self.device(), "scatter");
   Tensor vals = is_value ? to(src, self.dtype(), self.device(), false)
                          : restride(src, index.sizes(), src.dim() == 0 ? Shape(index.dim(), 0) : src.strides());
   if (!is_value && may_overlap(src, out)) vals = clone(vals);
@@ -109,7 +109,7 @@ Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, cons
   PYDL_CHECK_NOT_IMPLEMENTED(reduce != "mean" || dt != ScalarType::Bool,
                              "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'");
   Tensor out = writable_copy(self, dest, "scatter_reduce");
-  Tensor idx = to(index, std::nullopt, self.device(), false);
+  Tensor idx = long_index(index, self.device(), "scatter");
   Tensor vals = restride(src, index.sizes(), src.dim() == 0 ? Shape(index.dim(), 0) : src.strides());
   if (may_overlap(src, out)) vals = clone(vals);
   if (!include_self) {
@@ -143,11 +143,12 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   Tensor values = source;
   if (!(alpha.is_int() && alpha.to_int() == 1) && source.dtype() == self.dtype())
     values = binary(BinaryOp::Mul, source, wrap_scalar(alpha, self.dtype()));
-  return index_write("index_add", self, dim, index, source, values, ScatterReduce::Sum, dest);
+  // torch's index_add_ raises RuntimeError for an index past the end.
+  return index_write("index_add", self, dim, index, source, values, ScatterReduce::Sum, kGatherRules, dest);
 }
 
 Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, OutArg dest) {
-  return index_write("index_copy", self, dim, index, source, source, ScatterReduce::None, dest);
+  return index_write("index_copy", self, dim, index, source, source, ScatterReduce::None, kIndexSelectRules, dest);
 }
 
 Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& value, OutArg dest) {
@@ -194,7 +195,7 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
 Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate, OutArg dest) {
   PYDL_CHECK(index.dtype() == ScalarType::Int64, "put_(): Expected a long tensor for index, but got ", index.dtype());
   check_same_dtype("put_", self, source, "source");
-  PYDL_CHECK(index.numel() == source.numel(), "put_(): Expected source and index to have the same number of "
+  PYDL_CHECK_INDEX(index.numel() == source.numel(), "put_(): Expected source and index to have the same number of "
              "elements, but got source.numel() = ", source.numel(), ", index.numel() = ", index.numel());
   Tensor out = writable_copy(self, dest, "put_");
   if (index.numel() > 0) {
@@ -216,8 +217,9 @@ Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool a
 }
 
 Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_t minlength) {
-  PYDL_CHECK(self.dim() == 1 && is_integral(self.dtype(), false),
-             "bincount only supports 1-d non-negative integral inputs.");
+  PYDL_CHECK_NOT_IMPLEMENTED(is_integral(self.dtype(), false), "\"bincount_cpu\" not implemented for '",
+                             self.dtype(), "'");
+  PYDL_CHECK(self.dim() == 1, "bincount only supports 1-d non-negative integral inputs.");
   PYDL_CHECK(minlength >= 0, "minlength should be >= 0");
   if (weights) PYDL_CHECK(weights->dim() == 1 && weights->numel() == self.numel(),
                           "weights should be 1-d and have the same length as input");
