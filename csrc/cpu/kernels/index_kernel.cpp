@@ -56,6 +56,20 @@ void gather_impl(const ElementwiseIter& iter, const IndexSpec& spec) {
       return;
     }
     const char* idx[IndexSpec::kMaxIndices];
+    bool same_index = true;  // a row of x[rows] / index_select(x, 0, i): one offset, then a plain copy
+    for (int k = 0; k < nidx; ++k) {
+      idx[k] = p[2 + k];
+      same_index &= s[2 + k] == 0;
+    }
+    if (same_index) {
+      const char* src = p[1] + offset_of(idx, spec);
+      if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
+        std::memcpy(p[0], src, n * sizeof(T));
+      } else {
+        for (int64_t i = 0; i < n; ++i) std::memcpy(p[0] + i * s[0], src + i * s[1], sizeof(T));
+      }
+      return;
+    }
     for (int64_t i = 0; i < n; ++i) {
       for (int k = 0; k < nidx; ++k) idx[k] = p[2 + k] + i * s[2 + k];
       std::memcpy(p[0] + i * s[0], p[1] + i * s[1] + offset_of(idx, spec), sizeof(T));
