@@ -370,7 +370,8 @@ def test_index_put_functional_and_method_forms():
     x = pydl.arange(6.0).reshape(2, 3)
     r = pydl.index_put(x, (pydl.tensor([1]), pydl.tensor([2])), pydl.tensor(-1.0))
     assert r.tolist() == [[0, 1, 2], [3, 4, -1]] and x[1, 2].item() == 5
-    assert x.index_put((None, pydl.tensor([0])), pydl.tensor([7.0]), accumulate=True).tolist() == [[7, 1, 2], [10, 4, 5]]
+    r = x.index_put((None, pydl.tensor([0])), pydl.tensor([7.0]), accumulate=True)
+    assert r.tolist() == [[7, 1, 2], [10, 4, 5]]
     assert x.index_put_((pydl.tensor([0]),), pydl.tensor(0.0)) is x and x.tolist() == [[0, 0, 0], [3, 4, 5]]
 
 

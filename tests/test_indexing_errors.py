@@ -51,7 +51,8 @@ CASES = [
     ("scatter-src-small", lambda L: x35(L).scatter(0, L.zeros(2, 2, dtype=L.int64), L.ones(1, 2)), ["scatter", "src"]),
     ("scatter-reduce-name", lambda L: x35(L).scatter(0, L.tensor([[0]]), L.ones(1, 1), reduce="max"), ["reduce"]),
     ("scatter_add-oob", lambda L: x35(L).scatter_add(1, L.tensor([[9]]), L.ones(1, 1)), ["index 9"]),
-    ("scatter_reduce-name", lambda L: x35(L).scatter_reduce(0, L.tensor([[0]]), L.ones(1, 1), "avg"), ["reduce", "avg"]),
+    ("scatter_reduce-name", lambda L: x35(L).scatter_reduce(0, L.tensor([[0]]), L.ones(1, 1), "avg"),
+     ["reduce", "avg"]),
     ("scatter-expanded", lambda L: L.zeros(3, 1).expand(3, 5).scatter_(0, L.tensor([[0]]), 1.0),
      ["more than one element"]),
     ("take_along_dim-ndim", lambda L: L.take_along_dim(x35(L), i(L, 0), dim=0), ["take_along_dim", "dimensions"]),
@@ -92,14 +93,16 @@ CASES = [
     ("one_hot-big", lambda L: L.nn.functional.one_hot(i(L, 0, 3), 3), ["smaller than num_classes"]),
     ("one_hot-negative", lambda L: L.nn.functional.one_hot(i(L, -1)), ["non-negative"]),
     ("one_hot-empty", lambda L: L.nn.functional.one_hot(L.zeros(0, dtype=L.int64)), ["empty"]),
-    ("nonzero-out-dtype", lambda L: L.nonzero(L.ones(2), out=L.empty(0, dtype=L.float32)), ["nonzero", ("Long", "int64"), ("Float", "float32")]),
+    ("nonzero-out-dtype", lambda L: L.nonzero(L.ones(2), out=L.empty(0, dtype=L.float32)),
+     ["nonzero", ("Long", "int64"), ("Float", "float32")]),
 ]
 
 
 @pytest.mark.parametrize("call,words", [pytest.param(c, w, id=n) for n, c, w in CASES])
 def test_error_class_matches_torch_and_message_is_specific(call, words):
     mine, theirs = both(call)
-    assert type(mine) is type(theirs), f"pydl raised {type(mine).__name__}: {mine}; torch {type(theirs).__name__}: {theirs}"
+    assert type(mine) is type(theirs), \
+        f"pydl raised {type(mine).__name__}: {mine}; torch {type(theirs).__name__}: {theirs}"
     for w in words:  # a tuple lists alternative spellings (dtype names)
         assert any(a in str(mine) for a in (w if isinstance(w, tuple) else (w,))), f"{w!r} not in {str(mine)!r}"
 

@@ -349,7 +349,8 @@ Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<i
              indices.dtype());
   if (!dim) return gather_with(reshape(self, {-1}), 0, reshape(indices, {-1}), dest, kTakeAlongRules);
   PYDL_CHECK(self.dim() == indices.dim(), "torch.take_along_dim(): input and indices should have the same number of "
-             "dimensions, but got ", self.dim(), " dimensions for input, and ", indices.dim(), " dimensions for indices");
+             "dimensions, but got ", self.dim(), " dimensions for input, and ", indices.dim(),
+             " dimensions for indices");
   const int64_t d = wrap_dim(*dim, std::max<int64_t>(self.dim(), 1));
   if (self.dim() == 0) return gather_with(self, d, indices, dest, kTakeAlongRules);
   // Broadcast every dim but `d`.

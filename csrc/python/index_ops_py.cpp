@@ -65,7 +65,8 @@ Tensor masked_scatter_(OutArg d, const Tensor& s, Tensor mask, Tensor src) {
   NOGIL;
   return masked_scatter(s, mask, src, d);
 }
-Tensor scatter_(OutArg d, const Tensor& s, int64_t dim, Tensor idx, py::object src, py::object value, py::object reduce) {
+Tensor scatter_(OutArg d, const Tensor& s, int64_t dim, Tensor idx, py::object src, py::object value,
+                py::object reduce) {
   PYDL_CHECK_TYPE(src.is_none() != value.is_none(), "scatter(): expected exactly one of 'src' and 'value'");
   Tensor v = value_arg(src.is_none() ? value : src, s, "scatter", src.is_none() ? "value" : "src");
   std::string r = reduce.is_none() ? "" : reduce.cast<std::string>();
@@ -76,7 +77,8 @@ Tensor scatter_add_(OutArg d, const Tensor& s, int64_t dim, Tensor idx, Tensor s
   NOGIL;
   return scatter(s, dim, idx, src, "add", d);
 }
-Tensor scatter_reduce_(OutArg d, const Tensor& s, int64_t dim, Tensor idx, Tensor src, std::string reduce, bool include_self) {
+Tensor scatter_reduce_(OutArg d, const Tensor& s, int64_t dim, Tensor idx, Tensor src, std::string reduce,
+                       bool include_self) {
   NOGIL;
   return scatter_reduce(s, dim, idx, src, reduce, include_self, d);
 }
