@@ -55,6 +55,16 @@ void gather_impl(const ElementwiseIter& iter, const IndexSpec& spec) {
       for (int64_t i = 0; i < n; ++i) std::memcpy(out + i, src + i * ss + checked(idx[i], spec, 0), sizeof(T));
       return;
     }
+    if (nidx == 2 && s[0] == sizeof(T) && s[2] == sizeof(int64_t) && s[3] == sizeof(int64_t)) {  // x[i, j]
+      T* __restrict__ out = reinterpret_cast<T*>(p[0]);
+      const int64_t* __restrict__ i0 = reinterpret_cast<const int64_t*>(p[2]);
+      const int64_t* __restrict__ i1 = reinterpret_cast<const int64_t*>(p[3]);
+      const char* src = p[1];
+      const int64_t ss = s[1];
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(out + i, src + i * ss + checked(i0[i], spec, 0) + checked(i1[i], spec, 1), sizeof(T));
+      return;
+    }
     const char* idx[IndexSpec::kMaxIndices];
     bool same_index = true;  // a row of x[rows] / index_select(x, 0, i): one offset, then a plain copy
     for (int k = 0; k < nidx; ++k) {
