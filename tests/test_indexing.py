@@ -1,5 +1,6 @@
-"""Basic indexing (ints, slices, None, Ellipsis, bools, tuples): views with NumPy's values and
-PyTorch's sizes/strides/offsets; __setitem__ with scalars, tensors, lists and overlapping sources."""
+"""Indexing. Basic (ints, slices, None, Ellipsis, bools, tuples): views with NumPy's values and
+PyTorch's sizes/strides/offsets; __setitem__ with scalars, tensors, lists and overlapping sources.
+Advanced (tensors, lists, arrays, masks) against PyTorch and NumPy, and the named ops' corner cases."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -275,3 +276,195 @@ def test_fuzz_getitem_and_setitem(shape, data):
     if expected.size:
         a[to_numpy_index(index, a.ndim)[0]] = -1.0
     np.testing.assert_array_equal(x.numpy(), a)
+
+
+# --- advanced indexing: tensors, lists, NumPy arrays and masks, mixed with basic indices -------
+# PyTorch is the oracle (ints select before advanced indices are placed, unlike NumPy); NumPy
+# agrees whenever no int sits between advanced indices, which most cases below check too.
+
+def adv_cases():
+    m = arange(SHAPE) % 3 == 0
+    return [
+        ([0, 2],), ([[0, 1], [2, 2]],), ([-1, 0, -3],), ([],), (slice(None), [3, 0, 3]), (Ellipsis, [4, -5]),
+        ([0, 2], [1, 3]), ([0, 2], slice(None), [1, 4]), ([[0], [2]], [[1, 2, 3]]), (slice(None), [0, 1], [2, 3]),
+        ([0, 1], slice(1, None, 2), [0, 4]), (None, [0, 1], None, slice(None), [2, 3]), (slice(None, None, 2), [1], 0),
+        (m,), (m[:, :, 0],), (slice(None), m[0, :, 0]), (m[:, :, 0], slice(1, 3)), ([True, False, True],),
+        (1, [True, False, True, False], slice(None, None, 2)), (True, [0, 1]), (False, [0]),
+        ("np", np.array([2, 0])), ("np", np.array([[True] * 4] * 3)), ("t", [1, 2]), ("t32", [0, 2]),
+        ("u8", [1, 0, 1]), (0, [0, 1], [1, 2]),
+    ]
+
+
+def lib_index(lib, case):
+    tag = case[0] if isinstance(case[0], str) else None
+    if tag == "np":
+        return case[1]
+    if tag in ("t", "t32", "u8"):
+        dt = {"t": lib.int64, "t32": lib.int32, "u8": lib.uint8}[tag]
+        return lib.tensor(case[1], dtype=dt)
+    return tuple(lib.from_numpy(i) if isinstance(i, np.ndarray) else i for i in case)
+
+
+ADV = adv_cases()
+
+
+@pytest.mark.parametrize("case", range(len(ADV)))
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_advanced_getitem_matches_torch_and_numpy(case, layout):
+    torch = pytest.importorskip("torch")
+    a = arange(SHAPE)
+    x = pydl.tensor(a) if layout == "contiguous" else pydl.tensor(a.transpose(2, 1, 0).copy()).permute(2, 1, 0)
+    r = x[lib_index(pydl, ADV[case])]
+    t = torch.from_numpy(a)[lib_index(torch, ADV[case])]
+    assert r.shape == t.shape and r.dtype == pydl.float32 and r.is_contiguous()
+    np.testing.assert_array_equal(r.numpy(), t.numpy())
+    assert r.numel() == 0 or not shares_storage(r, x)
+    items = ADV[case]
+    if not isinstance(items[0], str) and not any(isinstance(i, (int, bool)) for i in items):
+        np.testing.assert_array_equal(r.numpy(), a[items])
+
+
+@pytest.mark.parametrize("case", range(len(ADV)))
+def test_advanced_setitem_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    a = arange(SHAPE)
+    x, t = pydl.tensor(a), torch.from_numpy(a.copy())
+    shape = t[lib_index(torch, ADV[case])].shape
+    vals = np.arange(np.prod(shape), dtype=np.float64).reshape(shape) + 100  # float64: cast on assignment
+    v0 = x._version
+    x[lib_index(pydl, ADV[case])] = pydl.from_numpy(vals)
+    t[lib_index(torch, ADV[case])] = torch.from_numpy(vals).float()
+    np.testing.assert_array_equal(x.numpy(), t.numpy())
+    assert x._version > v0
+    if isinstance(ADV[case][0], str) and ADV[case][0] == "u8":
+        return  # torch refuses a number through a uint8 mask (masked_fill_ wants bool)
+    x[lib_index(pydl, ADV[case])] = -1  # a scalar broadcasts
+    t[lib_index(torch, ADV[case])] = -1
+    np.testing.assert_array_equal(x.numpy(), t.numpy())
+
+
+def test_setitem_broadcasts_rows_and_lists():
+    x, a = pydl.zeros(4, 3), np.zeros((4, 3), np.float32)
+    x[[0, 2]] = pydl.tensor([1.0, 2.0, 3.0])
+    a[[0, 2]] = [1.0, 2.0, 3.0]
+    x[x > 1.5] = 9
+    a[a > 1.5] = 9
+    x[[1, 3], 1:] = [[5, 6]]
+    a[[1, 3], 1:] = [[5, 6]]
+    np.testing.assert_array_equal(x.numpy(), a)
+
+
+def test_setitem_duplicates_are_deterministic_and_accumulate():
+    x = pydl.zeros(5)
+    idx = pydl.tensor([1, 1, 3, 1])
+    x[idx] = pydl.tensor([1.0, 2.0, 3.0, 4.0])
+    assert x.tolist() == [0, 4, 0, 3, 0]  # the last write wins, every time
+    y = pydl.zeros(5).index_put_((idx,), pydl.tensor([1.0, 2.0, 3.0, 4.0]), accumulate=True)
+    assert y.tolist() == [0, 7, 0, 3, 0]
+    big = pydl.zeros(10)
+    big.index_put_((pydl.zeros(200000, dtype=pydl.int64),), pydl.tensor(1.0), accumulate=True)
+    assert big.tolist() == [200000.0] + [0.0] * 9
+
+
+def test_index_put_functional_and_method_forms():
+    x = pydl.arange(6.0).reshape(2, 3)
+    r = pydl.index_put(x, (pydl.tensor([1]), pydl.tensor([2])), pydl.tensor(-1.0))
+    assert r.tolist() == [[0, 1, 2], [3, 4, -1]] and x[1, 2].item() == 5
+    r = x.index_put((None, pydl.tensor([0])), pydl.tensor([7.0]), accumulate=True)
+    assert r.tolist() == [[7, 1, 2], [10, 4, 5]]
+    assert x.index_put_((pydl.tensor([0]),), pydl.tensor(0.0)) is x and x.tolist() == [[0, 0, 0], [3, 4, 5]]
+
+
+def test_advanced_self_assignment_with_overlap():
+    x = pydl.arange(6.0)
+    x[pydl.tensor([1, 2, 3])] = x[0:3]
+    assert x.tolist() == [0, 0, 1, 2, 4, 5]
+    y = pydl.arange(4.0)
+    y[[3, 2, 1, 0]] = y
+    assert y.tolist() == [3, 2, 1, 0]
+
+
+def test_nonzero_forms_and_large_parallel_input():
+    rng = np.random.default_rng(0)
+    a = rng.random((300, 500)) < 0.3  # > the parallel grain: chunked count + fill
+    x = pydl.from_numpy(a)
+    np.testing.assert_array_equal(x.nonzero().numpy(), np.argwhere(a))
+    for got, want in zip(pydl.nonzero(x, as_tuple=True), np.nonzero(a)):
+        np.testing.assert_array_equal(got.numpy(), want)
+    np.testing.assert_array_equal(x[x].numpy(), a[a])
+    assert pydl.nonzero(pydl.tensor(3.0)).shape == (1, 0) and pydl.tensor(0.0).nonzero().shape == (0, 0)
+    assert [t.tolist() for t in pydl.tensor(2).nonzero(as_tuple=True)] == [[0]]
+
+
+def test_zero_dim_inputs_of_named_ops():
+    s = pydl.tensor(5.0)
+    assert s.index_select(0, pydl.tensor([0])).item() == 5.0
+    assert s.gather(0, pydl.tensor(0)).item() == 5.0
+    assert s.clone().scatter_(0, pydl.tensor(0), 2.0).item() == 2.0
+    assert s.index_add(0, pydl.tensor([0]), pydl.tensor(1.0)).item() == 6.0
+    assert s.index_fill(0, pydl.tensor([0]), -1).item() == -1.0
+    assert s.masked_fill(pydl.tensor(True), 0.5).item() == 0.5
+    assert s.masked_select(pydl.tensor(True)).tolist() == [5.0]
+    assert s.clone().masked_scatter_(pydl.tensor(True), pydl.tensor([8.0, 9.0])).item() == 8.0
+    assert s.take(pydl.tensor([[0]])).tolist() == [[5.0]]
+
+
+def test_scatter_duplicates_along_dim_are_ordered_and_parallel_safe():
+    # Many rows (parallel over them), many duplicates along the scattered dim (serial, in order).
+    rng = np.random.default_rng(1)
+    idx = rng.integers(0, 3, (20000, 8))
+    src = rng.random((20000, 8)).astype(np.float32)
+    got = pydl.zeros(20000, 3).scatter_add(1, pydl.from_numpy(idx), pydl.from_numpy(src))
+    want = np.zeros((20000, 3), np.float32)
+    for j in range(8):  # the same order of additions as pydl: along the dim
+        np.add.at(want, (np.arange(20000), idx[:, j]), src[:, j])
+    np.testing.assert_array_equal(got.numpy(), want)
+    last = pydl.zeros(20000, 3).scatter(1, pydl.from_numpy(idx), pydl.from_numpy(src))
+    w = np.zeros((20000, 3), np.float32)
+    for j in range(8):
+        w[np.arange(20000), idx[:, j]] = src[:, j]
+    np.testing.assert_array_equal(last.numpy(), w)
+
+
+def test_scatter_reduce_nan_and_integer_mean():
+    x = pydl.tensor([1.0, 1.0])
+    r = x.scatter_reduce(0, pydl.tensor([0, 0]), pydl.tensor([float("nan"), 3.0]), "amax")
+    assert np.isnan(r[0].item()) and r[1].item() == 1.0
+    i = pydl.tensor([1, 10]).scatter_reduce(0, pydl.tensor([0, 0, 1]), pydl.tensor([2, 2, -3]), "mean")
+    assert i.tolist() == [1, 3] and i.dtype == pydl.int64  # (1+2+2)//3, (10-3)//2
+
+
+@settings(max_examples=200, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), data=st.data())
+def test_fuzz_advanced_against_torch(shape, data):
+    torch = pytest.importorskip("torch")
+    a = arange(shape)
+    items = []
+    for d, n in enumerate(shape):
+        kind = data.draw(st.sampled_from(["slice", "int", "list", "mask", "none"]))
+        if kind == "slice":
+            items.append(slice(data.draw(st.integers(-n, n)), None, data.draw(st.integers(1, 2))))
+        elif kind == "int":
+            items.append(data.draw(st.integers(-n, n - 1)))
+        elif kind == "list":
+            items.append(data.draw(st.lists(st.integers(-n, n - 1), min_size=0, max_size=3)))
+        elif kind == "mask":
+            items.append(np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+        else:
+            items.append(None)
+            items.append(slice(None))
+    conv = lambda lib: tuple(lib.from_numpy(i) if isinstance(i, np.ndarray) else i for i in items)  # noqa: E731
+    try:
+        t = torch.from_numpy(a.copy())[conv(torch)]
+    except IndexError:  # lists/masks that do not broadcast together
+        with pytest.raises(IndexError):
+            pydl.from_numpy(a.copy())[conv(pydl)]
+        return
+    x = pydl.from_numpy(a.copy())
+    r = x[conv(pydl)]
+    assert r.shape == t.shape
+    np.testing.assert_array_equal(r.numpy(), t.numpy())
+    tt = torch.from_numpy(a.copy())
+    tt[conv(torch)] = -1.0
+    x[conv(pydl)] = -1.0
+    np.testing.assert_array_equal(x.numpy(), tt.numpy())

@@ -42,4 +42,11 @@ void Backend::reduce(ReduceOp, const Tensor&, const Tensor&) { not_implemented("
 // --- shape ops
 void Backend::triangle(const Tensor&, const Tensor&, int64_t, bool) { not_implemented("tril/triu"); }
 
+
+// --- indexing primitives
+void Backend::index_gather(const ElementwiseIter&, const IndexSpec&) { not_implemented("index gather"); }
+void Backend::index_scatter(const ElementwiseIter&, const IndexSpec&, ScatterReduce) { not_implemented("index scatter"); }
+int64_t Backend::count_nonzero(const Tensor&) { not_implemented("count_nonzero"); }
+void Backend::nonzero(const Tensor&, const Tensor&) { not_implemented("nonzero"); }
+
 }  // namespace pydl

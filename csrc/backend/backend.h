@@ -14,6 +14,35 @@
 
 namespace pydl {
 
+// --- indexing (ops/indexing.cpp, ops/scatter.cpp) -------------------------------------------
+// How the int64 index operands of an ElementwiseIter address a tensor: the operands after the
+// two data operands hold indices into dims of `sizes[k]` elements, `strides[k]` bytes apart.
+// Negative indices wrap once; an index outside [-size, size) raises IndexError naming it, the
+// dim `dims[k]` and the size. Index dims are restrided to stride 0 in the data operand, so the
+// element an iter position addresses is data + position offset + sum_k index_k * strides[k].
+struct IndexSpec {
+  static constexpr int kMaxIndices = ElementwiseIter::kMaxOperands - 2;
+  int nindices = 0;
+  int64_t sizes[kMaxIndices] = {};
+  int64_t strides[kMaxIndices] = {};
+  int64_t dims[kMaxIndices] = {};
+  // Scatter along one dim (scatter_, index_add_): each iter position stands for `loop_size`
+  // elements, walked serially with these byte strides per operand. Positions never share a
+  // destination, so they run in parallel and duplicates along the dim reduce in a fixed order.
+  int64_t loop_size = 1;
+  int64_t loop_strides[ElementwiseIter::kMaxOperands] = {};
+  // The caller guarantees distinct destinations (a bool mask): scatter may run in parallel.
+  // Otherwise a loop_size == 1 scatter runs serially, so duplicates resolve deterministically.
+  bool unique = false;
+  // PyTorch's per-op rules: whether negative indices count from the end (x[-1], take) or are
+  // out of bounds (gather, scatter, index_add), and whether a bad index raises IndexError or,
+  // as torch's gather/scatter family does, RuntimeError.
+  bool wrap = true;
+  bool index_error = true;
+};
+// How index_scatter combines a value with its destination (mean is sum / count in ops/).
+enum class ScatterReduce : uint8_t { None, Sum, Prod, Amax, Amin };
+
 class Backend {
  public:
   explicit Backend(DeviceType type) : type_(type) {}
@@ -54,6 +83,15 @@ class Backend {
   // are those with j - i <= k (lower) or j - i >= k (upper). Same shape and dtype, any strides;
   // out may be in itself (in place). k is within [-rows - 1, cols + 1]. (tril, triu)
   virtual void triangle(const Tensor& out, const Tensor& in, int64_t k, bool upper);
+  // --- indexing primitives (see IndexSpec); data operands share one dtype.
+  // out[i] = src[i + offset(i)]; iter operands (out, src, index...).
+  virtual void index_gather(const ElementwiseIter& iter, const IndexSpec& spec);
+  // dst[i + offset(i)] = reduce(dst[...], values[i]); iter operands (dst, values, index...).
+  virtual void index_scatter(const ElementwiseIter& iter, const IndexSpec& spec, ScatterReduce reduce);
+  // Number of nonzero elements of t (any strides).
+  virtual int64_t count_nonzero(const Tensor& t);
+  // out (contiguous int64 [count, t.dim()]) = coordinates of t's nonzeros in row-major order.
+  virtual void nonzero(const Tensor& t, const Tensor& out);
 
   // --- device management
   virtual int device_count() = 0;

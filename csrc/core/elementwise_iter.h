@@ -15,7 +15,8 @@ namespace pydl {
 
 class ElementwiseIter {
  public:
-  static constexpr int kMaxOperands = 4;
+  // Advanced indexing needs out, src and one operand per index tensor (up to 6).
+  static constexpr int kMaxOperands = 8;
 
   // Operand 0 is `out`; each input must broadcast to out's shape.
   ElementwiseIter(const Tensor& out, const std::vector<Tensor>& inputs, const char* op_name);

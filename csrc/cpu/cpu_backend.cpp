@@ -14,6 +14,11 @@ PYDL_DEFINE_KERNEL(UnaryKernel, unary_kernel);
 PYDL_DEFINE_KERNEL(BinaryKernel, binary_kernel);
 PYDL_DEFINE_KERNEL(TernaryKernel, ternary_kernel);
 PYDL_DEFINE_KERNEL(ReduceKernel, reduce_kernel);
+// indexing
+PYDL_DEFINE_KERNEL(IndexGatherKernel, index_gather_kernel);
+PYDL_DEFINE_KERNEL(IndexScatterKernel, index_scatter_kernel);
+PYDL_DEFINE_KERNEL(CountNonzeroKernel, count_nonzero_kernel);
+PYDL_DEFINE_KERNEL(NonzeroKernel, nonzero_kernel);
 
 namespace {
 
@@ -42,6 +47,13 @@ class CpuBackend final : public Backend {
   void triangle(const Tensor& out, const Tensor& in, int64_t k, bool upper) override {
     triangle_kernel(out, in, k, upper);
   }
+  // indexing
+  void index_gather(const ElementwiseIter& iter, const IndexSpec& spec) override { index_gather_kernel(iter, spec); }
+  void index_scatter(const ElementwiseIter& iter, const IndexSpec& spec, ScatterReduce r) override {
+    index_scatter_kernel(iter, spec, r);
+  }
+  int64_t count_nonzero(const Tensor& t) override { return count_nonzero_kernel(t); }
+  void nonzero(const Tensor& t, const Tensor& out) override { nonzero_kernel(t, out); }
 
   int device_count() override { return 1; }
   int current_device() override { return 0; }

@@ -1,6 +1,7 @@
 // The CPU kernels compiled per ISA level (csrc/cpu/kernels/*.cpp). Each is a KernelStub: a
 // call runs the version for the level selected at start-up (see core/cpu_isa.h).
 #pragma once
+#include "backend/backend.h"
 #include "backend/elementwise_ops.h"
 #include "core/cpu_isa.h"
 #include "core/elementwise_iter.h"
@@ -29,6 +30,15 @@ PYDL_DECLARE_KERNEL(RandomKernel, random_kernel);
 
 // --- shape ops: compiled once, not per ISA level (memory-bound copies; cpu/triangle.cpp)
 void triangle_kernel(const Tensor& out, const Tensor& in, int64_t k, bool upper);
+// --- indexing (kernels/index_kernel.cpp)
+using IndexGatherKernel = void (*)(const ElementwiseIter& iter, const IndexSpec& spec);
+using IndexScatterKernel = void (*)(const ElementwiseIter& iter, const IndexSpec& spec, ScatterReduce reduce);
+using CountNonzeroKernel = int64_t (*)(const Tensor& t);
+using NonzeroKernel = void (*)(const Tensor& t, const Tensor& out);
+PYDL_DECLARE_KERNEL(IndexGatherKernel, index_gather_kernel);
+PYDL_DECLARE_KERNEL(IndexScatterKernel, index_scatter_kernel);
+PYDL_DECLARE_KERNEL(CountNonzeroKernel, count_nonzero_kernel);
+PYDL_DECLARE_KERNEL(NonzeroKernel, nonzero_kernel);
 
 }  // namespace pydl::cpu
 

@@ -149,5 +149,35 @@ Tensor triu(const Tensor& t, int64_t diagonal, OutArg dest = {});
 Tensor diag(const Tensor& t, int64_t diagonal, OutArg dest = {});
 Tensor diag_embed(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2);
 Tensor diagflat(const Tensor& t, int64_t offset);
+// --- indexing (indexing.cpp: reads; scatter.cpp: writes). Index tensors are int64 or int32
+// (cast), bool/uint8 masks where PyTorch takes them; out-of-range indices raise IndexError.
+// self[indices]: indices[d] indexes dim d (undefined: the whole dim); a mask covers mask.dim()
+// dims. Advanced dims stay in place when the indexed dims are adjacent, else go first.
+Tensor index(const Tensor& self, const std::vector<Tensor>& indices);
+Tensor& index_put_(Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate);
+Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate);
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index, OutArg dest = {});
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, OutArg dest = {});
+Tensor take(const Tensor& self, const Tensor& index, OutArg dest = {});
+Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<int64_t> dim, OutArg dest = {});
+Tensor masked_select(const Tensor& self, const Tensor& mask, OutArg dest = {});
+Tensor nonzero(const Tensor& self, OutArg dest = {});  // int64 [count, self.dim()]
+// Ops that write into a copy of self (OutArg{}), self (in-place) or out=; `value` is 0-d.
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value, OutArg dest = {});
+Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source, OutArg dest = {});
+// reduce: "" (plain), "add", "multiply"; `src` may be a 0-d tensor holding value=.
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+               OutArg dest = {});
+// reduce: "sum", "prod", "mean", "amax", "amin".
+Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                      const std::string& reduce, bool include_self, OutArg dest = {});
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha,
+                 OutArg dest = {});
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, OutArg dest = {});
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& value, OutArg dest = {});
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate, OutArg dest = {});
+Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_t minlength);
+Tensor histc(const Tensor& self, int64_t bins, const Scalar& min, const Scalar& max, OutArg dest = {});
+Tensor one_hot(const Tensor& self, int64_t num_classes);
 
 }  // namespace pydl

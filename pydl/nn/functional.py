@@ -7,3 +7,5 @@ from .._C._nn import (  # noqa: F401
     relu, relu6, leaky_relu, elu, selu, celu, gelu, silu, mish, softplus, softsign,
     hardtanh, hardsigmoid, hardswish, logsigmoid, sigmoid, tanh,
 )
+# indexing
+from .._C._nn import one_hot  # noqa: F401,E402
