@@ -71,3 +71,11 @@ def test_partially_overlapping_out_reads_the_input_before_writing():
     expected = (base[:5] + 1).numpy().copy()
     pydl.add(base[:5], 1, out=base[1:])
     np.testing.assert_array_equal(base[1:].numpy(), expected)
+
+
+def test_python_float_keeps_float64_precision():
+    # A Python float is a float64 number: float64 tensors must see all of its bits.
+    x = pydl.zeros(1, dtype=pydl.float64)
+    assert (x + 0.1).item() == 0.1
+    assert (0.1 * pydl.ones(1, dtype=pydl.float64)).item() == 0.1
+    assert (pydl.zeros(1) + 0.1).dtype == pydl.float32

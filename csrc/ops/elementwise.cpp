@@ -5,7 +5,12 @@
 
 namespace pydl {
 
-Tensor wrap_scalar(const Scalar& s) { return wrap_scalar(s, s.natural_dtype()); }
+// Floats are held in float64 so that no precision is lost before the op casts the number to its
+// compute dtype (float64_tensor + 0.1 must add 0.1, not float32(0.1)); type promotion only looks
+// at the number's kind.
+Tensor wrap_scalar(const Scalar& s) {
+  return wrap_scalar(s, s.is_float() ? ScalarType::Float64 : s.natural_dtype());
+}
 
 Tensor wrap_scalar(const Scalar& s, ScalarType dtype) {
   Tensor t = empty(Shape{}, dtype, Device(DeviceType::CPU));
