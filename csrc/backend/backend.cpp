@@ -40,3 +40,20 @@ void Backend::binary(BinaryOp, const ElementwiseIter&, const OpParams&) { not_im
 void Backend::ternary(TernaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("ternary elementwise math"); }
 
 }  // namespace pydl
+
+// --- sorting and searching
+namespace pydl {
+
+void Backend::sort(const Tensor&, const Tensor&, const Tensor&, bool, bool) { not_implemented("sort"); }
+void Backend::topk(const Tensor&, const Tensor&, const Tensor&, int64_t, bool, bool) { not_implemented("topk"); }
+void Backend::pick_sorted(SortedPick, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  not_implemented("median/mode");
+}
+int64_t Backend::unique_consecutive(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  not_implemented("unique");
+}
+void Backend::searchsorted(const Tensor&, const Tensor&, const Tensor&, const Tensor&, bool) {
+  not_implemented("searchsorted");
+}
+
+}  // namespace pydl

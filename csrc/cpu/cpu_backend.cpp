@@ -13,6 +13,12 @@ PYDL_DEFINE_KERNEL(RandomKernel, random_kernel);
 PYDL_DEFINE_KERNEL(UnaryKernel, unary_kernel);
 PYDL_DEFINE_KERNEL(BinaryKernel, binary_kernel);
 PYDL_DEFINE_KERNEL(TernaryKernel, ternary_kernel);
+// sorting and searching
+PYDL_DEFINE_KERNEL(SortKernel, sort_kernel);
+PYDL_DEFINE_KERNEL(TopkKernel, topk_kernel);
+PYDL_DEFINE_KERNEL(PickSortedKernel, pick_sorted_kernel);
+PYDL_DEFINE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
+PYDL_DEFINE_KERNEL(SearchsortedKernel, searchsorted_kernel);
 
 namespace {
 
@@ -35,6 +41,24 @@ class CpuBackend final : public Backend {
   void unary(UnaryOp op, const ElementwiseIter& iter, const OpParams& p) override { unary_kernel(op, iter, p); }
   void binary(BinaryOp op, const ElementwiseIter& iter, const OpParams& p) override { binary_kernel(op, iter, p); }
   void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& p) override { ternary_kernel(op, iter, p); }
+
+  // --- sorting and searching (the CPU sort is always stable)
+  void sort(const Tensor& v, const Tensor& i, const Tensor& in, bool descending, bool) override {
+    sort_kernel(v, i, in, descending);
+  }
+  void topk(const Tensor& v, const Tensor& i, const Tensor& in, int64_t k, bool largest, bool sorted) override {
+    topk_kernel(v, i, in, k, largest, sorted);
+  }
+  void pick_sorted(SortedPick kind, const Tensor& v, const Tensor& i, const Tensor& sv, const Tensor& si) override {
+    pick_sorted_kernel(kind, v, i, sv, si);
+  }
+  int64_t unique_consecutive(const Tensor& v, const Tensor& inv, const Tensor& c, const Tensor& in,
+                             const Tensor& perm) override {
+    return unique_consecutive_kernel(v, inv, c, in, perm);
+  }
+  void searchsorted(const Tensor& out, const Tensor& s, const Tensor& v, const Tensor& sorter, bool right) override {
+    searchsorted_kernel(out, s, v, sorter, right);
+  }
 
   int device_count() override { return 1; }
   int current_device() override { return 0; }

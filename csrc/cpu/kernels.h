@@ -2,6 +2,7 @@
 // call runs the version for the level selected at start-up (see core/cpu_isa.h).
 #pragma once
 #include "backend/elementwise_ops.h"
+#include "backend/sorting_ops.h"
 #include "core/cpu_isa.h"
 #include "core/elementwise_iter.h"
 #include "core/philox.h"
@@ -23,6 +24,22 @@ PYDL_DECLARE_KERNEL(BinaryKernel, binary_kernel);
 PYDL_DECLARE_KERNEL(TernaryKernel, ternary_kernel);
 PYDL_DECLARE_KERNEL(FillKernel, fill_kernel);
 PYDL_DECLARE_KERNEL(RandomKernel, random_kernel);
+
+// --- sorting and searching (kernels/sort_kernel.cpp); see the Backend primitives of the same names.
+using SortKernel = void (*)(const Tensor& values, const Tensor& indices, const Tensor& input, bool descending);
+using TopkKernel = void (*)(const Tensor& values, const Tensor& indices, const Tensor& input, int64_t k, bool largest,
+                            bool sorted);
+using PickSortedKernel = void (*)(SortedPick kind, const Tensor& values, const Tensor& indices,
+                                  const Tensor& sorted_values, const Tensor& sorted_indices);
+using UniqueConsecutiveKernel = int64_t (*)(const Tensor& values, const Tensor& inverse, const Tensor& counts,
+                                            const Tensor& input, const Tensor& perm);
+using SearchsortedKernel = void (*)(const Tensor& out, const Tensor& sorted, const Tensor& values,
+                                    const Tensor& sorter, bool right);
+PYDL_DECLARE_KERNEL(SortKernel, sort_kernel);
+PYDL_DECLARE_KERNEL(TopkKernel, topk_kernel);
+PYDL_DECLARE_KERNEL(PickSortedKernel, pick_sorted_kernel);
+PYDL_DECLARE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
+PYDL_DECLARE_KERNEL(SearchsortedKernel, searchsorted_kernel);
 
 }  // namespace pydl::cpu
 

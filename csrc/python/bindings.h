@@ -16,6 +16,18 @@ void init_dlpack(py::module_& m);     // dlpack_py.cpp: Tensor.__dlpack__, from_
 void init_math(py::module_& m);       // math_py.cpp: elementwise functions, methods, operators
 void init_math_args(py::module_& m);  // math_args_py.cpp: add(alpha=), clamp, where, isclose, ...
 void init_nn_functional(py::module_& m);  // nn_functional_py.cpp: pydl._C._nn activations
+// sorting and searching
+void init_sorting(py::module_& m);    // sorting_py.cpp: sort, topk, median, unique, searchsorted, ...
+
+// A torch.return_types-like named tuple type (return_types_py.cpp), e.g.
+//   static ReturnType sort_t = return_type(m, "sort", {"values", "indices"});  // at init
+//   return sort_t.make({py::cast(values), py::cast(indices)});
+struct ReturnType {
+  PyTypeObject* type;
+  py::object make(std::initializer_list<py::object> items) const;
+};
+// Creates pydl.return_types.<name> once (later calls return the same type).
+ReturnType return_type(py::module_& m, const char* name, std::initializer_list<const char*> fields);
 
 // A tensor operand, or a Python number wrapped as a 0-d tensor that promotes like a number.
 Tensor operand(py::handle h, const char* op, const char* arg);

@@ -72,4 +72,5 @@ PYBIND11_MODULE(_C, m) {
   init_math(m);
   init_math_args(m);
   init_nn_functional(m);
+  init_sorting(m);
 }
