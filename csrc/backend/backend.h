@@ -52,9 +52,9 @@ class Backend {
   // position k - 1 always holds the k-th, and the k are in order when `sorted`.
   virtual void topk(const Tensor& values, const Tensor& indices, const Tensor& input, int64_t k, bool largest,
                     bool sorted);
-  // values/indices (one per row, shape [..., 1]) = the `kind` pick of rows sorted by sort().
-  virtual void pick_sorted(SortedPick kind, const Tensor& values, const Tensor& indices,
-                           const Tensor& sorted_values, const Tensor& sorted_indices);
+  // values/indices (one per row, shape [..., 1]) = the `kind` element of each row of input
+  // and its index (see RowStat); a device may sort, or select without sorting.
+  virtual void row_stat(RowStat kind, const Tensor& values, const Tensor& indices, const Tensor& input);
   // Groups runs of equal values of the 1-D `input` (NaNs never equal): values[g] = the first
   // value of run g, counts[g] = its length, inverse[perm ? perm[i] : i] = run of element i.
   // values/counts hold input.numel(); inverse, counts and perm may be undefined. Returns the

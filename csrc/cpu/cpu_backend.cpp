@@ -16,7 +16,7 @@ PYDL_DEFINE_KERNEL(TernaryKernel, ternary_kernel);
 // sorting and searching
 PYDL_DEFINE_KERNEL(SortKernel, sort_kernel);
 PYDL_DEFINE_KERNEL(TopkKernel, topk_kernel);
-PYDL_DEFINE_KERNEL(PickSortedKernel, pick_sorted_kernel);
+PYDL_DEFINE_KERNEL(RowStatKernel, row_stat_kernel);
 PYDL_DEFINE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
 PYDL_DEFINE_KERNEL(SearchsortedKernel, searchsorted_kernel);
 
@@ -49,8 +49,8 @@ class CpuBackend final : public Backend {
   void topk(const Tensor& v, const Tensor& i, const Tensor& in, int64_t k, bool largest, bool sorted) override {
     topk_kernel(v, i, in, k, largest, sorted);
   }
-  void pick_sorted(SortedPick kind, const Tensor& v, const Tensor& i, const Tensor& sv, const Tensor& si) override {
-    pick_sorted_kernel(kind, v, i, sv, si);
+  void row_stat(RowStat kind, const Tensor& v, const Tensor& i, const Tensor& in) override {
+    row_stat_kernel(kind, v, i, in);
   }
   int64_t unique_consecutive(const Tensor& v, const Tensor& inv, const Tensor& c, const Tensor& in,
                              const Tensor& perm) override {

@@ -29,15 +29,14 @@ PYDL_DECLARE_KERNEL(RandomKernel, random_kernel);
 using SortKernel = void (*)(const Tensor& values, const Tensor& indices, const Tensor& input, bool descending);
 using TopkKernel = void (*)(const Tensor& values, const Tensor& indices, const Tensor& input, int64_t k, bool largest,
                             bool sorted);
-using PickSortedKernel = void (*)(SortedPick kind, const Tensor& values, const Tensor& indices,
-                                  const Tensor& sorted_values, const Tensor& sorted_indices);
+using RowStatKernel = void (*)(RowStat kind, const Tensor& values, const Tensor& indices, const Tensor& input);
 using UniqueConsecutiveKernel = int64_t (*)(const Tensor& values, const Tensor& inverse, const Tensor& counts,
                                             const Tensor& input, const Tensor& perm);
 using SearchsortedKernel = void (*)(const Tensor& out, const Tensor& sorted, const Tensor& values,
                                     const Tensor& sorter, bool right);
 PYDL_DECLARE_KERNEL(SortKernel, sort_kernel);
 PYDL_DECLARE_KERNEL(TopkKernel, topk_kernel);
-PYDL_DECLARE_KERNEL(PickSortedKernel, pick_sorted_kernel);
+PYDL_DECLARE_KERNEL(RowStatKernel, row_stat_kernel);
 PYDL_DECLARE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
 PYDL_DECLARE_KERNEL(SearchsortedKernel, searchsorted_kernel);
 

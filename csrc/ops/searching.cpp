@@ -9,6 +9,8 @@ Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool out_int32, 
                     const std::optional<Tensor>& sorter, OutArg dest) {
   const char* op = "torch.searchsorted()";
   const bool scalar_value = values.impl()->is_wrapped_number();
+  PYDL_CHECK(!scalar_value || sorted.dim() == 1, op, ": input value can be a scalar only when boundaries tensor "
+             "dimension is 1, but we got boundaries tensor dim(", sorted.dim(), ")");
   PYDL_CHECK(sorted.dim() >= 1 && (sorted.dim() == 1 || (values.dim() == sorted.dim() && [&] {
                for (int64_t d = 0; d + 1 < sorted.dim(); ++d)
                  if (sorted.sizes()[d] != values.sizes()[d]) return false;
@@ -17,8 +19,6 @@ Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool out_int32, 
              op, ": boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and "
              "input value tensor must match, but we got boundaries tensor ", sorted.sizes(), " and input value tensor ",
              values.sizes());
-  PYDL_CHECK(!scalar_value || sorted.dim() == 1, op, ": input value can be a scalar only when boundaries tensor "
-             "dimension is 1, but we got boundaries tensor dim(", sorted.dim(), ")");
   PYDL_CHECK(values.device() == sorted.device() || scalar_value, op, ": Expected all tensors to be on the same "
              "device, but found ", sorted.device().str(), " and ", values.device().str());
   Tensor perm;

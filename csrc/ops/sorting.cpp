@@ -53,24 +53,19 @@ void check_nonempty_dim(const Tensor& x, int64_t dim, const char* op) {
   PYDL_CHECK_INDEX(dim_len(x, dim) > 0, op, "(): Expected reduction dim ", dim, " to have non-zero size.");
 }
 
-// median / nanmedian / mode over dim: a stable ascending sort, then one pick per row.
-TensorPair pick_along(SortedPick kind, const char* op, const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
+// median / nanmedian / mode over dim.
+TensorPair pick_along(RowStat kind, const char* op, const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
   const int64_t d = wrap_dim(dim, x.dim());
-  if (kind != SortedPick::Mode) check_not_bool(x, op);
+  if (kind != RowStat::Mode) check_not_bool(x, op);
   check_nonempty_dim(x, d, op);
   Tensor in = rows_along(x, d);
   Tensor v = alloc_rows(in, 1, x.dtype()), i = alloc_rows(in, 1, ScalarType::Int64);
-  if (x.numel() > 0) {
-    Backend& b = backend(x.device().type);
-    Tensor sv = empty(in.sizes(), x.dtype(), x.device()), si = empty(in.sizes(), ScalarType::Int64, x.device());
-    b.sort(sv, si, in, /*descending=*/false, /*stable=*/true);
-    b.pick_sorted(kind, v, i, sv, si);
-  }
+  if (x.numel() > 0) backend(x.device().type).row_stat(kind, v, i, in);
   return finish({reduced(v, d, x.dim(), keepdim), reduced(i, d, x.dim(), keepdim)}, out, op);
 }
 
 // The lower median of all elements, as a 0-d tensor.
-Tensor pick_all(SortedPick kind, const char* op, const Tensor& x) {
+Tensor pick_all(RowStat kind, const char* op, const Tensor& x) {
   check_not_bool(x, op);
   if (x.numel() == 0) {
     PYDL_CHECK(is_floating(x.dtype()), op, "(): cannot take the median of an empty ", x.dtype(), " tensor");
@@ -155,16 +150,16 @@ TensorPair kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim, OutPa
 }
 
 TensorPair median(const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
-  return pick_along(SortedPick::Median, "median", x, dim, keepdim, out);
+  return pick_along(RowStat::Median, "median", x, dim, keepdim, out);
 }
 TensorPair nanmedian(const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
-  return pick_along(SortedPick::NanMedian, "nanmedian", x, dim, keepdim, out);
+  return pick_along(RowStat::NanMedian, "nanmedian", x, dim, keepdim, out);
 }
-Tensor median(const Tensor& x) { return pick_all(SortedPick::Median, "median", x); }
-Tensor nanmedian(const Tensor& x) { return pick_all(SortedPick::NanMedian, "nanmedian", x); }
+Tensor median(const Tensor& x) { return pick_all(RowStat::Median, "median", x); }
+Tensor nanmedian(const Tensor& x) { return pick_all(RowStat::NanMedian, "nanmedian", x); }
 
 TensorPair mode(const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
-  return pick_along(SortedPick::Mode, "mode", x, dim, keepdim, out);
+  return pick_along(RowStat::Mode, "mode", x, dim, keepdim, out);
 }
 
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& x, bool return_inverse, bool return_counts) {

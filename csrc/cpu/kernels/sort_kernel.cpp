@@ -1,5 +1,5 @@
-// Sorting kernels over contiguous rows (the sort dim last): sort, top-k selection, picks from
-// sorted rows (median, mode), run-length grouping (unique). Every dtype is mapped to an unsigned
+// Sorting kernels over contiguous rows (the sort dim last): sort, top-k selection, median and
+// mode, run-length grouping (unique). Every dtype is mapped to an unsigned
 // key whose unsigned order is PyTorch's order (NaN above +inf, -0 == +0), so one stable LSD
 // radix sort and one comparison serve all dtypes, and values are gathered from the input by
 // index afterwards (keeping -0 and NaN payloads as they were).
@@ -162,12 +162,46 @@ void sort_impl(const Tensor& values, const Tensor& indices, const Tensor& input,
   });
 }
 
+// Small k: one pass keeping the k best in a max-heap, so most elements cost one key and one
+// comparison against the worst kept (no n-item buffer); the result comes out sorted.
+template <typename T, typename I>
+void topk_rows_heap(const T* in, T* v, int64_t* ix, int64_t rows, int64_t n, int64_t k, bool largest) {
+  using U = typename Key<T>::U;
+  parallel_for(0, rows, row_grain(n), [&](int64_t r0, int64_t r1) {
+    std::unique_ptr<Item<U, I>[]> heap(new Item<U, I>[k]);
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* x = in + r * n;
+      Item<U, I>* h = heap.get();
+      for (int64_t i = 0; i < k; ++i) {
+        const U key = Key<T>::get(x[i]);
+        h[i] = {largest ? static_cast<U>(~key) : key, static_cast<I>(i)};
+      }
+      std::make_heap(h, h + k, ItemLess());
+      for (int64_t i = k; i < n; ++i) {
+        const U raw = Key<T>::get(x[i]);
+        const U key = largest ? static_cast<U>(~raw) : raw;
+        if (key < h[0].key) {  // equal keys lose: the kept one has the smaller index
+          std::pop_heap(h, h + k, ItemLess());
+          h[k - 1] = {key, static_cast<I>(i)};
+          std::push_heap(h, h + k, ItemLess());
+        }
+      }
+      std::sort_heap(h, h + k, ItemLess());
+      for (int64_t i = 0; i < k; ++i) {
+        v[r * k + i] = x[h[i].idx];
+        ix[r * k + i] = static_cast<int64_t>(h[i].idx);
+      }
+    }
+  });
+}
+
 template <typename T, typename I>
 void topk_rows(const Tensor& values, const Tensor& indices, const Tensor& input, int64_t k, bool largest,
                bool sorted) {
   const int64_t n = row_len(input), rows = input.numel() / n;
   T* v = values.data<T>();
   int64_t* ix = indices.data<int64_t>();
+  if (k * 8 <= n) return topk_rows_heap<T, I>(input.data<T>(), v, ix, rows, n, k, largest);
   for_each_keyed_row<T, I>(input.data<T>(), rows, n, largest, [&](int64_t r, const T* x, auto* items, auto*) {
     // The k-th lands at k - 1 with the k - 1 before it in front: all kthvalue needs.
     std::nth_element(items, items + k - 1, items + n, ItemLess());
@@ -193,49 +227,51 @@ template <typename T>
 using cmp_t = std::conditional_t<std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>, float, T>;
 
 template <typename T>
-inline bool is_nan(T x) {
-  if constexpr (std::is_integral_v<T>) return false;
-  else return static_cast<cmp_t<T>>(x) != static_cast<cmp_t<T>>(x);
-}
-template <typename T>
 inline bool same_value(T a, T b) {
   return static_cast<cmp_t<T>>(a) == static_cast<cmp_t<T>>(b);
 }
 
-template <typename T>
-void pick_rows(SortedPick kind, const Tensor& values, const Tensor& indices, const Tensor& sv, const Tensor& si) {
-  const int64_t n = row_len(sv), rows = sv.numel() / n;
-  const T* sorted = sv.data<T>();
-  const int64_t* order = si.data<int64_t>();
+// Median: a selection at the sorted position (the NaNs, all keyed highest, are counted first);
+// mode: a full sort and a scan of its runs of equal keys.
+template <typename T, typename I>
+void row_stat_rows(RowStat kind, const Tensor& values, const Tensor& indices, const Tensor& input) {
+  using U = typename Key<T>::U;
+  const int64_t n = row_len(input), rows = input.numel() / n;
   T* v = values.data<T>();
   int64_t* ix = indices.data<int64_t>();
-  parallel_for(0, rows, row_grain(n), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const T* x = sorted + r * n;
-      int64_t pos = 0;
-      if (kind == SortedPick::Mode) {
-        int64_t best_len = 0;
-        for (int64_t i = 0; i < n;) {
-          int64_t j = i + 1;
-          while (j < n && same_value(x[j], x[i])) ++j;
-          if (j - i > best_len) best_len = j - i, pos = j - 1;  // strict: ties keep the smaller value
-          i = j;
-        }
-      } else {
-        const int64_t finite = std::partition_point(x, x + n, [](T a) { return !is_nan(a); }) - x;
-        if (kind == SortedPick::Median) pos = finite < n ? finite : (n - 1) / 2;
-        else pos = finite == 0 ? 0 : (finite - 1) / 2;
+  for_each_keyed_row<T, I>(input.data<T>(), rows, n, false, [&](int64_t r, const T* x, auto* items, auto* tmp) {
+    Item<U, I> pick;
+    if (kind == RowStat::Mode) {
+      const auto* s = sort_items(items, tmp, n);
+      int64_t best = 0, best_len = 0;
+      for (int64_t i = 0; i < n;) {
+        int64_t j = i + 1;
+        while (j < n && s[j].key == s[i].key) ++j;
+        if (j - i > best_len) best_len = j - i, best = j - 1;  // strict: ties keep the smaller value
+        i = j;
       }
-      v[r] = x[pos];
-      ix[r] = order[r * n + pos];
+      pick = s[best];
+    } else {
+      int64_t finite = n;
+      if constexpr (!std::is_integral_v<T>) {
+        for (int64_t i = 0; i < n; ++i) finite -= items[i].key == static_cast<U>(~U(0));
+      }
+      int64_t pos;
+      if (kind == RowStat::Median) pos = finite < n ? finite : (n - 1) / 2;
+      else pos = finite == 0 ? 0 : (finite - 1) / 2;
+      std::nth_element(items, items + pos, items + n, ItemLess());
+      pick = items[pos];
     }
+    v[r] = x[pick.idx];
+    ix[r] = static_cast<int64_t>(pick.idx);
   });
 }
 
-void pick_sorted_impl(SortedPick kind, const Tensor& values, const Tensor& indices, const Tensor& sorted_values,
-                      const Tensor& sorted_indices) {
-  PYDL_DISPATCH_ALL_TYPES(sorted_values.dtype(), "median",
-                          [&] { pick_rows<scalar_t>(kind, values, indices, sorted_values, sorted_indices); });
+void row_stat_impl(RowStat kind, const Tensor& values, const Tensor& indices, const Tensor& input) {
+  PYDL_DISPATCH_ALL_TYPES(input.dtype(), "median", [&] {
+    if (row_len(input) <= INT32_MAX) row_stat_rows<scalar_t, uint32_t>(kind, values, indices, input);
+    else row_stat_rows<scalar_t, uint64_t>(kind, values, indices, input);
+  });
 }
 
 template <typename T>
@@ -312,7 +348,7 @@ void searchsorted_impl(const Tensor& out, const Tensor& seq, const Tensor& vals,
 
 PYDL_REGISTER_KERNEL(sort_kernel, &sort_impl);
 PYDL_REGISTER_KERNEL(topk_kernel, &topk_impl);
-PYDL_REGISTER_KERNEL(pick_sorted_kernel, &pick_sorted_impl);
+PYDL_REGISTER_KERNEL(row_stat_kernel, &row_stat_impl);
 PYDL_REGISTER_KERNEL(unique_consecutive_kernel, &unique_consecutive_impl);
 PYDL_REGISTER_KERNEL(searchsorted_kernel, &searchsorted_impl);
 
