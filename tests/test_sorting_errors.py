@@ -61,6 +61,11 @@ def cases():
          lambda lib: lib.searchsorted(t(lib, [False, True]), t(lib, [True])), "Bool"),
         ("bucketize 2-D", RuntimeError, lambda lib: lib.bucketize(lib.zeros(3), lib.zeros(2, 2)), "1 dimension"),
         ("unique bad input", TypeError, lambda lib: lib.unique([1, 2]), ""),
+        ("unique dim 0-d", IndexError, lambda lib: lib.unique(t(lib, 3), dim=0), "no dimensions"),
+        ("unique dim range", IndexError, lambda lib: lib.unique(lib.zeros(2, 2), dim=2), "Dimension out of range"),
+        ("unique dim zero-size", RuntimeError, lambda lib: lib.unique(lib.zeros(3, 0), dim=0), "0 sized"),
+        ("unique_consecutive dim range", IndexError,
+         lambda lib: lib.unique_consecutive(lib.zeros(2), dim=-2), "Dimension out of range"),
     ]
 
 

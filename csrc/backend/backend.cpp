@@ -47,6 +47,7 @@ namespace pydl {
 void Backend::sort(const Tensor&, const Tensor&, const Tensor&, bool, bool) { not_implemented("sort"); }
 void Backend::topk(const Tensor&, const Tensor&, const Tensor&, int64_t, bool, bool) { not_implemented("topk"); }
 void Backend::row_stat(RowStat, const Tensor&, const Tensor&, const Tensor&) { not_implemented("median/mode"); }
+void Backend::lexsort_rows(const Tensor&, const Tensor&) { not_implemented("unique(dim=)"); }
 int64_t Backend::unique_consecutive(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
   not_implemented("unique");
 }

@@ -55,10 +55,14 @@ class Backend {
   // values/indices (one per row, shape [..., 1]) = the `kind` element of each row of input
   // and its index (see RowStat); a device may sort, or select without sorting.
   virtual void row_stat(RowStat kind, const Tensor& values, const Tensor& indices, const Tensor& input);
-  // Groups runs of equal values of the 1-D `input` (NaNs never equal): values[g] = the first
-  // value of run g, counts[g] = its length, inverse[perm ? perm[i] : i] = run of element i.
-  // values/counts hold input.numel(); inverse, counts and perm may be undefined. Returns the
-  // number of runs.
+  // perm (int64, n) = the stable lexicographic order of the n rows of the contiguous 2-D input
+  // (elements ordered as sort() orders them). unique(dim=) sorts slices with it.
+  virtual void lexsort_rows(const Tensor& perm, const Tensor& input);
+  // Groups runs of equal elements of a sequence (NaNs never equal): element i is input[perm[i]]
+  // (input[i] when perm is undefined), where an element is a value of a 1-D input or a row of
+  // a 2-D input. values[g] = the first element of run g, counts[g] = its length,
+  // inverse[perm ? perm[i] : i] = the run of element i. values has input's shape and counts its
+  // length; inverse, counts and perm may be undefined. Returns the number of runs.
   virtual int64_t unique_consecutive(const Tensor& values, const Tensor& inverse, const Tensor& counts,
                                      const Tensor& input, const Tensor& perm);
   // out (int64 or int32, values' shape) = insertion points of values in the ascending rows of

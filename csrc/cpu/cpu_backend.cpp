@@ -19,6 +19,7 @@ PYDL_DEFINE_KERNEL(TopkKernel, topk_kernel);
 PYDL_DEFINE_KERNEL(RowStatKernel, row_stat_kernel);
 PYDL_DEFINE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
 PYDL_DEFINE_KERNEL(SearchsortedKernel, searchsorted_kernel);
+PYDL_DEFINE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
 
 namespace {
 
@@ -52,6 +53,7 @@ class CpuBackend final : public Backend {
   void row_stat(RowStat kind, const Tensor& v, const Tensor& i, const Tensor& in) override {
     row_stat_kernel(kind, v, i, in);
   }
+  void lexsort_rows(const Tensor& perm, const Tensor& in) override { lexsort_rows_kernel(perm, in); }
   int64_t unique_consecutive(const Tensor& v, const Tensor& inv, const Tensor& c, const Tensor& in,
                              const Tensor& perm) override {
     return unique_consecutive_kernel(v, inv, c, in, perm);

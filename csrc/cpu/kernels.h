@@ -32,6 +32,7 @@ using TopkKernel = void (*)(const Tensor& values, const Tensor& indices, const T
 using RowStatKernel = void (*)(RowStat kind, const Tensor& values, const Tensor& indices, const Tensor& input);
 using UniqueConsecutiveKernel = int64_t (*)(const Tensor& values, const Tensor& inverse, const Tensor& counts,
                                             const Tensor& input, const Tensor& perm);
+using LexsortRowsKernel = void (*)(const Tensor& perm, const Tensor& input);
 using SearchsortedKernel = void (*)(const Tensor& out, const Tensor& sorted, const Tensor& values,
                                     const Tensor& sorter, bool right);
 PYDL_DECLARE_KERNEL(SortKernel, sort_kernel);
@@ -39,6 +40,7 @@ PYDL_DECLARE_KERNEL(TopkKernel, topk_kernel);
 PYDL_DECLARE_KERNEL(RowStatKernel, row_stat_kernel);
 PYDL_DECLARE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
 PYDL_DECLARE_KERNEL(SearchsortedKernel, searchsorted_kernel);
+PYDL_DECLARE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
 
 }  // namespace pydl::cpu
 

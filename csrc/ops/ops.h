@@ -119,6 +119,10 @@ TensorPair mode(const Tensor& x, int64_t dim, bool keepdim, OutPair out = {});
 // counts are undefined tensors unless asked for.
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& x, bool return_inverse, bool return_counts);
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& x, bool return_inverse, bool return_counts);
+// The same over slices along `dim` (inverse has x.size(dim) entries).
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& x, int64_t dim, bool return_inverse, bool return_counts);
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive_dim(const Tensor& x, int64_t dim, bool return_inverse,
+                                                          bool return_counts);
 // `values` may be a wrapped number (torch.searchsorted(seq, 3)).
 Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool out_int32, bool right,
                     const std::optional<Tensor>& sorter, OutArg dest = {});

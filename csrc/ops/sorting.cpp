@@ -74,18 +74,47 @@ Tensor pick_all(RowStat kind, const char* op, const Tensor& x) {
   return view(pick_along(kind, op, reshape(x, Shape{-1}), 0, false, {}).first, Shape{});
 }
 
-// unique's grouping of an ascending (or, for unique_consecutive, any) flat sequence `seq`;
-// `perm` maps its positions back to input positions for the inverse.
-std::tuple<Tensor, Tensor, Tensor> group_runs(const Tensor& seq, const Tensor& perm, const Shape& shape,
+// unique's grouping: runs of equal elements of `seq` (values of a 1-D seq, rows of a 2-D one)
+// read in the order `perm` (the sorting permutation for unique; undefined, the identity, for
+// unique_consecutive). The inverse has `inverse_shape`; values keep seq's row shape.
+std::tuple<Tensor, Tensor, Tensor> group_runs(const Tensor& seq, const Tensor& perm, const Shape& inverse_shape,
                                               bool return_inverse, bool return_counts) {
-  const int64_t n = seq.numel();
-  Tensor values = empty(Shape{n}, seq.dtype(), seq.device());
-  Tensor inverse = return_inverse ? empty(shape, ScalarType::Int64, seq.device()) : Tensor();
+  const int64_t n = seq.sizes()[0];
+  Tensor values = empty(seq.sizes(), seq.dtype(), seq.device());
+  Tensor inverse = return_inverse ? empty(inverse_shape, ScalarType::Int64, seq.device()) : Tensor();
   Tensor counts = return_counts ? empty(Shape{n}, ScalarType::Int64, seq.device()) : Tensor();
   const int64_t groups = n == 0 ? 0 : backend(seq.device().type).unique_consecutive(values, inverse, counts, seq, perm);
   // Trim to the groups found, without keeping the input-sized buffers alive.
   auto trim = [&](const Tensor& t) { return groups == n ? t : clone(narrow(t, 0, 0, groups)); };
   return {trim(values), inverse, return_counts ? trim(counts) : counts};
+}
+
+// unique(dim=) / unique_consecutive(dim=): the slices along dim as the rows of a 2-D tensor,
+// grouped (after a lexicographic sort when `sorted`), and the unique slices moved back.
+std::tuple<Tensor, Tensor, Tensor> unique_slices(const char* op, const Tensor& x, int64_t dim, bool sorted,
+                                                 bool return_inverse, bool return_counts) {
+  PYDL_CHECK_INDEX(x.dim() > 0, "Dimension specified as ", dim, " but tensor has no dimensions");
+  const int64_t d = wrap_dim(dim, x.dim());
+  Shape order{d}, back(x.dim());
+  for (int64_t i = 0; i < x.dim(); ++i) {
+    if (i == d) continue;
+    order.push_back(i);
+    PYDL_CHECK(x.sizes()[i] > 0, op, "(): There are 0 sized dimensions, and they aren't selected, so unique "
+               "cannot be applied (input shape ", x.sizes(), ", dim ", d, ")");
+  }
+  for (int64_t i = 0; i < x.dim(); ++i) back[order[i]] = i;
+  Tensor moved = contiguous(permute(x, order));
+  const int64_t n = x.sizes()[d];
+  Tensor rows = view(moved, Shape{n, n == 0 ? 0 : x.numel() / n});
+  Tensor perm;
+  if (sorted && n > 0) {
+    perm = empty(Shape{n}, ScalarType::Int64, x.device());
+    backend(x.device().type).lexsort_rows(perm, rows);
+  }
+  auto [values, inverse, counts] = group_runs(rows, perm, Shape{n}, return_inverse, return_counts);
+  Shape vshape = moved.sizes();
+  vshape[0] = values.sizes()[0];
+  return {contiguous(permute(view(values, vshape), back)), inverse, counts};
 }
 
 }  // namespace
@@ -129,7 +158,8 @@ TensorPair topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sort
              " = ", dim_len(x, d), ")");
   Tensor in = rows_along(x, d);
   Tensor v = alloc_rows(in, k, x.dtype()), i = alloc_rows(in, k, ScalarType::Int64);
-  if (v.numel() > 0) backend(x.device().type).topk(v, i, in, k, largest, sorted);
+  // A 0-d input is its own top-k, even for k = 0 (as in PyTorch).
+  if (v.numel() > 0) backend(x.device().type).topk(v, i, in, x.dim() == 0 ? 1 : k, largest, sorted);
   return finish({unrows(v, d, x.dim()), unrows(i, d, x.dim())}, out, "topk");
 }
 
@@ -166,11 +196,20 @@ std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& x, bool return_inverse, 
   Tensor flat = contiguous(reshape(x, Shape{-1}));
   Tensor sorted = empty(flat.sizes(), x.dtype(), x.device()), perm = empty(flat.sizes(), ScalarType::Int64, x.device());
   if (x.numel() > 0) backend(x.device().type).sort(sorted, perm, flat, /*descending=*/false, /*stable=*/false);
-  return group_runs(sorted, return_inverse ? perm : Tensor(), x.sizes(), return_inverse, return_counts);
+  return group_runs(flat, perm, x.sizes(), return_inverse, return_counts);
 }
 
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& x, bool return_inverse, bool return_counts) {
   return group_runs(contiguous(reshape(x, Shape{-1})), Tensor(), x.sizes(), return_inverse, return_counts);
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& x, int64_t dim, bool return_inverse, bool return_counts) {
+  return unique_slices("unique", x, dim, /*sorted=*/true, return_inverse, return_counts);
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive_dim(const Tensor& x, int64_t dim, bool return_inverse,
+                                                          bool return_counts) {
+  return unique_slices("unique_consecutive", x, dim, /*sorted=*/false, return_inverse, return_counts);
 }
 
 }  // namespace pydl

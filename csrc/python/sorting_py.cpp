@@ -45,11 +45,6 @@ static py::object unique_result(const std::tuple<Tensor, Tensor, Tensor>& r, boo
   return py::tuple(items);
 }
 
-static void check_unique_dim(const py::object& dim, const char* op) {
-  PYDL_CHECK_NOT_IMPLEMENTED(dim.is_none(), op, "(): dim= is not supported yet; pydl only takes the unique "
-                             "elements of the flattened tensor (dim=None)");
-}
-
 // searchsorted's `side` ("left" / "right") agrees with `right`; returns the effective right.
 static bool resolve_side(bool right, const std::optional<std::string>& side) {
   if (!side) return right;
@@ -170,34 +165,32 @@ void init_sorting(py::module_& m) {
   }, py::arg("dim") = -1, py::arg("keepdim") = false, mode_doc);
 
   // --- unique / unique_consecutive (results always sorted, as torch's CPU unique)
-  auto unique_fn = [](const Tensor& x, bool sorted, bool inverse, bool counts, py::object dim) {
-    check_unique_dim(dim, "unique");
+  auto unique_fn = [](const Tensor& x, bool sorted, bool inverse, bool counts, std::optional<int64_t> dim) {
     std::tuple<Tensor, Tensor, Tensor> r;
     {
       py::gil_scoped_release nogil;
-      r = unique(x, inverse, counts);
+      r = dim ? unique_dim(x, *dim, inverse, counts) : unique(x, inverse, counts);
     }
     return unique_result(r, inverse, counts);
   };
   const char* unique_doc = "unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None): the "
                            "distinct elements in ascending order, with the index of each input element in them "
-                           "(return_inverse) and how often each occurs (return_counts).";
+                           "(return_inverse) and how often each occurs (return_counts). With dim, the distinct slices along dim.";
   m.def("unique", unique_fn, py::arg("input"), py::arg("sorted") = true, py::arg("return_inverse") = false,
         py::arg("return_counts") = false, py::arg("dim") = py::none(), unique_doc);
   cls.def("unique", unique_fn, py::arg("sorted") = true, py::arg("return_inverse") = false,
           py::arg("return_counts") = false, py::arg("dim") = py::none(), unique_doc);
 
-  auto unique_consecutive_fn = [](const Tensor& x, bool inverse, bool counts, py::object dim) {
-    check_unique_dim(dim, "unique_consecutive");
+  auto unique_consecutive_fn = [](const Tensor& x, bool inverse, bool counts, std::optional<int64_t> dim) {
     std::tuple<Tensor, Tensor, Tensor> r;
     {
       py::gil_scoped_release nogil;
-      r = unique_consecutive(x, inverse, counts);
+      r = dim ? unique_consecutive_dim(x, *dim, inverse, counts) : unique_consecutive(x, inverse, counts);
     }
     return unique_result(r, inverse, counts);
   };
   const char* uc_doc = "unique_consecutive(input, return_inverse=False, return_counts=False, dim=None): collapses "
-                       "each run of equal consecutive elements to one.";
+                       "each run of equal consecutive elements (slices along dim, when given) to one.";
   m.def("unique_consecutive", unique_consecutive_fn, py::arg("input"), py::arg("return_inverse") = false,
         py::arg("return_counts") = false, py::arg("dim") = py::none(), uc_doc);
   cls.def("unique_consecutive", unique_consecutive_fn, py::arg("return_inverse") = false,

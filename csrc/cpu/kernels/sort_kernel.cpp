@@ -277,20 +277,30 @@ void row_stat_impl(RowStat kind, const Tensor& values, const Tensor& indices, co
 template <typename T>
 int64_t group_runs(const Tensor& values, const Tensor& inverse, const Tensor& counts, const Tensor& input,
                    const Tensor& perm) {
-  const int64_t n = input.numel();
+  const int64_t n = input.sizes()[0], m = input.dim() == 2 ? input.sizes()[1] : 1;
   const T* x = input.data<T>();
   T* v = values.data<T>();
   int64_t* inv = inverse.defined() ? inverse.data<int64_t>() : nullptr;
   int64_t* cnt = counts.defined() ? counts.data<int64_t>() : nullptr;
   const int64_t* p = perm.defined() ? perm.data<int64_t>() : nullptr;
+  auto equal = [m](const T* a, const T* b) {
+    for (int64_t j = 0; j < m; ++j)
+      if (!same_value(a[j], b[j])) return false;  // NaN != NaN: each NaN is its own group
+    return true;
+  };
   int64_t g = -1, start = 0;
+  const T* prev = nullptr;
   for (int64_t i = 0; i < n; ++i) {
-    if (i == 0 || !same_value(x[i], x[i - 1])) {  // NaN != NaN: each NaN is its own group
+    // Reads through perm are random: fetch a few elements ahead so that misses overlap.
+    if (p && i + 16 < n) __builtin_prefetch(x + p[i + 16] * m);
+    const T* cur = x + (p ? p[i] : i) * m;
+    if (i == 0 || !equal(cur, prev)) {
       if (cnt && g >= 0) cnt[g] = i - start;
-      v[++g] = x[i];
+      std::copy(cur, cur + m, v + (++g) * m);
       start = i;
     }
     if (inv) inv[p ? p[i] : i] = g;
+    prev = cur;
   }
   if (cnt && g >= 0) cnt[g] = n - start;
   return g + 1;
@@ -300,6 +310,28 @@ int64_t unique_consecutive_impl(const Tensor& values, const Tensor& inverse, con
                                 const Tensor& input, const Tensor& perm) {
   return PYDL_DISPATCH_ALL_TYPES(input.dtype(), "unique",
                                  [&] { return group_runs<scalar_t>(values, inverse, counts, input, perm); });
+}
+
+template <typename T>
+void lexsort_rows_t(const Tensor& perm, const Tensor& input) {
+  using U = typename Key<T>::U;
+  const int64_t n = input.sizes()[0], m = input.sizes()[1];
+  const T* x = input.data<T>();
+  std::unique_ptr<U[]> keys(new U[n * m]);
+  for (int64_t i = 0; i < n * m; ++i) keys[i] = Key<T>::get(x[i]);
+  int64_t* p = perm.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) p[i] = i;
+  std::stable_sort(p, p + n, [&](int64_t a, int64_t b) {
+    const U* ka = keys.get() + a * m;
+    const U* kb = keys.get() + b * m;
+    for (int64_t j = 0; j < m; ++j)
+      if (ka[j] != kb[j]) return ka[j] < kb[j];
+    return false;
+  });
+}
+
+void lexsort_rows_impl(const Tensor& perm, const Tensor& input) {
+  PYDL_DISPATCH_ALL_TYPES(input.dtype(), "unique", [&] { lexsort_rows_t<scalar_t>(perm, input); });
 }
 
 // PyTorch's comparisons: a NaN value goes after everything, NaN boundaries compare as smaller.
@@ -351,5 +383,6 @@ PYDL_REGISTER_KERNEL(topk_kernel, &topk_impl);
 PYDL_REGISTER_KERNEL(row_stat_kernel, &row_stat_impl);
 PYDL_REGISTER_KERNEL(unique_consecutive_kernel, &unique_consecutive_impl);
 PYDL_REGISTER_KERNEL(searchsorted_kernel, &searchsorted_impl);
+PYDL_REGISTER_KERNEL(lexsort_rows_kernel, &lexsort_rows_impl);
 
 }  // namespace pydl::cpu::PYDL_CPU_ISA
