@@ -1,10 +1,9 @@
 // Sorting kernels over contiguous rows (the sort dim last): sort, top-k selection, median and
-// mode, run-length grouping (unique). Every dtype is mapped to an unsigned
-// key whose unsigned order is PyTorch's order (NaN above +inf, -0 == +0), so one stable LSD
-// radix sort and one comparison serve all dtypes, and values are gathered from the input by
-// index afterwards (keeping -0 and NaN payloads as they were).
+// mode, run-length grouping and row lexsort (unique), searchsorted. Every dtype is mapped to an
+// unsigned key whose unsigned order is PyTorch's order (NaN above +inf, -0 == +0), so one
+// stable LSD radix sort and one comparison serve all dtypes, and values are gathered from the
+// input by index afterwards (keeping -0 and NaN payloads as they were).
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <memory>
 #include <type_traits>
