@@ -50,3 +50,19 @@ int64_t Backend::count_nonzero(const Tensor&) { not_implemented("count_nonzero")
 void Backend::nonzero(const Tensor&, const Tensor&) { not_implemented("nonzero"); }
 
 }  // namespace pydl
+
+// --- sorting and searching
+namespace pydl {
+
+void Backend::sort(const Tensor&, const Tensor&, const Tensor&, bool, bool) { not_implemented("sort"); }
+void Backend::topk(const Tensor&, const Tensor&, const Tensor&, int64_t, bool, bool) { not_implemented("topk"); }
+void Backend::row_stat(RowStat, const Tensor&, const Tensor&, const Tensor&) { not_implemented("median/mode"); }
+void Backend::lexsort_rows(const Tensor&, const Tensor&) { not_implemented("unique(dim=)"); }
+int64_t Backend::unique_consecutive(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  not_implemented("unique");
+}
+void Backend::searchsorted(const Tensor&, const Tensor&, const Tensor&, const Tensor&, bool) {
+  not_implemented("searchsorted");
+}
+
+}  // namespace pydl

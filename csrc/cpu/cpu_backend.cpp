@@ -19,6 +19,13 @@ PYDL_DEFINE_KERNEL(IndexGatherKernel, index_gather_kernel);
 PYDL_DEFINE_KERNEL(IndexScatterKernel, index_scatter_kernel);
 PYDL_DEFINE_KERNEL(CountNonzeroKernel, count_nonzero_kernel);
 PYDL_DEFINE_KERNEL(NonzeroKernel, nonzero_kernel);
+// sorting and searching
+PYDL_DEFINE_KERNEL(SortKernel, sort_kernel);
+PYDL_DEFINE_KERNEL(TopkKernel, topk_kernel);
+PYDL_DEFINE_KERNEL(RowStatKernel, row_stat_kernel);
+PYDL_DEFINE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
+PYDL_DEFINE_KERNEL(SearchsortedKernel, searchsorted_kernel);
+PYDL_DEFINE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
 
 namespace {
 
@@ -54,6 +61,24 @@ class CpuBackend final : public Backend {
   }
   int64_t count_nonzero(const Tensor& t) override { return count_nonzero_kernel(t); }
   void nonzero(const Tensor& t, const Tensor& out) override { nonzero_kernel(t, out); }
+  // --- sorting and searching (the CPU sort is always stable)
+  void sort(const Tensor& v, const Tensor& i, const Tensor& in, bool descending, bool) override {
+    sort_kernel(v, i, in, descending);
+  }
+  void topk(const Tensor& v, const Tensor& i, const Tensor& in, int64_t k, bool largest, bool sorted) override {
+    topk_kernel(v, i, in, k, largest, sorted);
+  }
+  void row_stat(RowStat kind, const Tensor& v, const Tensor& i, const Tensor& in) override {
+    row_stat_kernel(kind, v, i, in);
+  }
+  void lexsort_rows(const Tensor& perm, const Tensor& in) override { lexsort_rows_kernel(perm, in); }
+  int64_t unique_consecutive(const Tensor& v, const Tensor& inv, const Tensor& c, const Tensor& in,
+                             const Tensor& perm) override {
+    return unique_consecutive_kernel(v, inv, c, in, perm);
+  }
+  void searchsorted(const Tensor& out, const Tensor& s, const Tensor& v, const Tensor& sorter, bool right) override {
+    searchsorted_kernel(out, s, v, sorter, right);
+  }
 
   int device_count() override { return 1; }
   int current_device() override { return 0; }

@@ -3,6 +3,7 @@
 #pragma once
 #include "backend/backend.h"
 #include "backend/elementwise_ops.h"
+#include "backend/sorting_ops.h"
 #include "core/cpu_isa.h"
 #include "core/elementwise_iter.h"
 #include "core/philox.h"
@@ -39,6 +40,22 @@ PYDL_DECLARE_KERNEL(IndexGatherKernel, index_gather_kernel);
 PYDL_DECLARE_KERNEL(IndexScatterKernel, index_scatter_kernel);
 PYDL_DECLARE_KERNEL(CountNonzeroKernel, count_nonzero_kernel);
 PYDL_DECLARE_KERNEL(NonzeroKernel, nonzero_kernel);
+// --- sorting and searching (kernels/sort_kernel.cpp); see the Backend primitives of the same names.
+using SortKernel = void (*)(const Tensor& values, const Tensor& indices, const Tensor& input, bool descending);
+using TopkKernel = void (*)(const Tensor& values, const Tensor& indices, const Tensor& input, int64_t k, bool largest,
+                            bool sorted);
+using RowStatKernel = void (*)(RowStat kind, const Tensor& values, const Tensor& indices, const Tensor& input);
+using UniqueConsecutiveKernel = int64_t (*)(const Tensor& values, const Tensor& inverse, const Tensor& counts,
+                                            const Tensor& input, const Tensor& perm);
+using LexsortRowsKernel = void (*)(const Tensor& perm, const Tensor& input);
+using SearchsortedKernel = void (*)(const Tensor& out, const Tensor& sorted, const Tensor& values,
+                                    const Tensor& sorter, bool right);
+PYDL_DECLARE_KERNEL(SortKernel, sort_kernel);
+PYDL_DECLARE_KERNEL(TopkKernel, topk_kernel);
+PYDL_DECLARE_KERNEL(RowStatKernel, row_stat_kernel);
+PYDL_DECLARE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
+PYDL_DECLARE_KERNEL(SearchsortedKernel, searchsorted_kernel);
+PYDL_DECLARE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
 
 }  // namespace pydl::cpu
 

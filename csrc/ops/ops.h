@@ -2,6 +2,8 @@
 // class with the op name and shapes), allocates outputs and calls the device backend.
 #pragma once
 #include <optional>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "backend/elementwise_ops.h"
@@ -179,5 +181,38 @@ Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool a
 Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_t minlength);
 Tensor histc(const Tensor& self, int64_t bins, const Scalar& min, const Scalar& max, OutArg dest = {});
 Tensor one_hot(const Tensor& self, int64_t num_classes);
+// --- sorting and searching (sorting.cpp, searching.cpp). Ops with two results return
+// (values, indices) and take an optional OutPair for out=(values, indices).
+struct OutPair {
+  Tensor* values = nullptr;
+  Tensor* indices = nullptr;
+  bool given() const { return values != nullptr; }
+};
+using TensorPair = std::pair<Tensor, Tensor>;
+// Copies an op's result into the user's out= tensor: same dtype and device required; an empty
+// out tensor is resized to the result's shape, one holding data of another shape is refused.
+Tensor& write_out(Tensor& out, const Tensor& result, const char* op);
+TensorPair sort(const Tensor& x, int64_t dim, bool descending, bool stable, OutPair out = {});
+Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable);
+Tensor msort(const Tensor& x, OutArg dest = {});
+TensorPair topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted, OutPair out = {});
+TensorPair kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim, OutPair out = {});
+TensorPair median(const Tensor& x, int64_t dim, bool keepdim, OutPair out = {});
+TensorPair nanmedian(const Tensor& x, int64_t dim, bool keepdim, OutPair out = {});
+Tensor median(const Tensor& x);     // lower median of all elements (NaN if any is NaN)
+Tensor nanmedian(const Tensor& x);  // lower median of the non-NaN elements
+TensorPair mode(const Tensor& x, int64_t dim, bool keepdim, OutPair out = {});
+// unique / unique_consecutive of the flattened input: (values, inverse, counts); inverse and
+// counts are undefined tensors unless asked for.
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& x, bool return_inverse, bool return_counts);
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& x, bool return_inverse, bool return_counts);
+// The same over slices along `dim` (inverse has x.size(dim) entries).
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& x, int64_t dim, bool return_inverse, bool return_counts);
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive_dim(const Tensor& x, int64_t dim, bool return_inverse,
+                                                          bool return_counts);
+// `values` may be a wrapped number (torch.searchsorted(seq, 3)).
+Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool out_int32, bool right,
+                    const std::optional<Tensor>& sorter, OutArg dest = {});
+Tensor bucketize(const Tensor& x, const Tensor& boundaries, bool out_int32, bool right, OutArg dest = {});
 
 }  // namespace pydl

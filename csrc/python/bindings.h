@@ -19,6 +19,18 @@ void init_nn_functional(py::module_& m);  // nn_functional_py.cpp: pydl._C._nn a
 void init_reduce(py::module_& m);     // reduce_py.cpp: sum, mean, amax, all, ...
 // indexing
 void init_index_ops(py::module_& m);  // index_ops_py.cpp: gather, scatter, index_*, masked_*, nonzero, ...
+// sorting and searching
+void init_sorting(py::module_& m);    // sorting_py.cpp: sort, topk, median, unique, searchsorted, ...
+
+// A torch.return_types-like named tuple type (return_types_py.cpp), e.g.
+//   static ReturnType sort_t = return_type(m, "sort", {"values", "indices"});  // at init
+//   return sort_t.make({py::cast(values), py::cast(indices)});
+struct ReturnType {
+  PyTypeObject* type;
+  py::object make(std::initializer_list<py::object> items) const;
+};
+// Creates pydl.return_types.<name> once (later calls return the same type).
+ReturnType return_type(py::module_& m, const char* name, std::initializer_list<const char*> fields);
 
 // A tensor operand, or a Python number wrapped as a 0-d tensor that promotes like a number.
 Tensor operand(py::handle h, const char* op, const char* arg);

@@ -76,4 +76,5 @@ PYBIND11_MODULE(_C, m) {
   // shape and joining ops: cat, stack, split, flip, roll, repeat, tril, meshgrid, view functions
   init_shape(m);
   init_index_ops(m);  // after init_nn_functional: adds one_hot to _nn
+  init_sorting(m);
 }
