@@ -38,11 +38,19 @@ def transposed(shape):
     return lambda rng: (rng.standard_normal(shape[::-1]).astype(np.float32).T,)
 
 
+def matrix_and_indices(shape, count):
+    """Inputs (a, idx): a float32 matrix and `count` random int64 row indices into it."""
+    def make(rng):
+        return rng.standard_normal(shape).astype(np.float32), rng.integers(0, shape[0], count)
+    return make
+
+
 def cases(quick: bool = False) -> list:
     """The suite's cases; ``quick`` shrinks the sizes so a run takes seconds."""
     n = 1_000_000 if quick else 16_000_000          # large elementwise: 1.6e7 floats
     sq = (1024, 1024) if quick else (4096, 4096)     # reductions, transposed copies
     sm = (1024, 1024) if quick else (4096, 1024)     # softmax rows
+    rows = (100, 10000) if quick else (1000, 10000)   # sort / topk rows
     f32 = "float32"
     # Cases are lambdas, never bare `pydl.exp`: a missing op must fail when its case runs (and
     # show as "missing"), not when the list is built; and equal call overhead on both sides
@@ -62,6 +70,20 @@ def cases(quick: bool = False) -> list:
         Case.same("amax(dim=-1)", sq, f32, lambda a: a.amax(dim=-1)),
         Case.same("amax(dim=0)", sq, f32, lambda a: a.amax(dim=0)),
         Case.same("sum()", sq, f32, lambda a: a.sum(), tol=SUM_ALL_TOL),
+        Case.same("max(dim=-1)", sq, f32, lambda a: a.max(dim=-1).values),
+        Case.same("max(dim=0)", sq, f32, lambda a: a.max(dim=0).values),
+        Case.same("argmax(dim=-1)", sq, f32, lambda a: a.argmax(dim=-1)),
+        Case.same("var(dim=-1)", sq, f32, lambda a: a.var(dim=-1), tol=SUM_TOL),
+        Case.same("cumsum(dim=-1)", sq, f32, lambda a: a.cumsum(dim=-1), tol=SUM_TOL),
+        Case.same("cumsum(dim=0)", sq, f32, lambda a: a.cumsum(dim=0), tol=SUM_TOL),
+        # Sorting, selection and indexing.
+        Case.same("sort(dim=-1)", rows, f32, lambda a: a.sort(dim=-1).values),
+        Case.same("topk(10)", rows, f32, lambda a: a.topk(10).values),
+        Case.same("index_select(dim=0)", sq, f32, lambda a, i: a.index_select(0, i),
+                  inputs=matrix_and_indices(sq, sq[0])),
+        Case.same("a[idx]", sq, f32, lambda a, i: a[i], inputs=matrix_and_indices(sq, sq[0])),
+        Case("cat(dim=0)", sq, f32, lambda a, b: pydl.cat([a, b]), lambda a, b: torch.cat([a, b]), inputs=2),
+        Case.same("tril", sq, f32, lambda a: a.tril()),
         # Row-wise normalisations.
         Case("softmax(dim=-1)", sm, f32, lambda a: pydl_softmax(a, dim=-1),
              lambda a: torch.softmax(a, dim=-1), tol=SOFTMAX_TOL),

@@ -31,7 +31,7 @@ from ._tensor import from_dlpack, rand_like, randn_like, randint_like  # noqa: F
 from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from ._config import show_config  # noqa: F401
 from . import cuda, cpu, nn  # noqa: F401
-from . import return_types  # noqa: F401
+from . import linalg, return_types  # noqa: F401
 
 __version__ = _C._build_info()["version"]
 

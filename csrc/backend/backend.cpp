@@ -39,6 +39,9 @@ void Backend::unary(UnaryOp, const ElementwiseIter&, const OpParams&) { not_impl
 void Backend::binary(BinaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("binary elementwise math"); }
 void Backend::ternary(TernaryOp, const ElementwiseIter&, const OpParams&) { not_implemented("ternary elementwise math"); }
 void Backend::reduce(ReduceOp, const Tensor&, const Tensor&) { not_implemented("reductions"); }
+void Backend::arg_reduce(ReduceOp, const Tensor&, const Tensor&, const Tensor&, int64_t) {
+  not_implemented("max/min/argmax along a dim");
+}
 // --- shape ops
 void Backend::triangle(const Tensor&, const Tensor&, int64_t, bool) { not_implemented("tril/triu"); }
 

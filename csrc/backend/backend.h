@@ -76,6 +76,10 @@ class Backend {
   // along every reduced dim (the keepdim result, expanded), so one shape describes both; any
   // input strides. in and out share the dtype, except All/Any, which write bool.
   virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& in);
+  // indices (int64) and values (same dtype as in, or undefined) = the first position and value
+  // of the extreme (op Max or Min; NaN is the extreme of anything) along dim. values/indices
+  // are contiguous with in's shape, size 1 along dim; dim has at least one element.
+  virtual void arg_reduce(ReduceOp op, const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim);
 
   // --- shape ops
   // (flip also uses copy() above: its input is a view with negative strides, which copy() must

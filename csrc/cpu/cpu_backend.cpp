@@ -14,6 +14,7 @@ PYDL_DEFINE_KERNEL(UnaryKernel, unary_kernel);
 PYDL_DEFINE_KERNEL(BinaryKernel, binary_kernel);
 PYDL_DEFINE_KERNEL(TernaryKernel, ternary_kernel);
 PYDL_DEFINE_KERNEL(ReduceKernel, reduce_kernel);
+PYDL_DEFINE_KERNEL(ArgReduceKernel, arg_reduce_kernel);
 // indexing
 PYDL_DEFINE_KERNEL(IndexGatherKernel, index_gather_kernel);
 PYDL_DEFINE_KERNEL(IndexScatterKernel, index_scatter_kernel);
@@ -50,6 +51,9 @@ class CpuBackend final : public Backend {
   void ternary(TernaryOp op, const ElementwiseIter& iter, const OpParams& p) override { ternary_kernel(op, iter, p); }
 
   void reduce(ReduceOp op, const Tensor& out, const Tensor& in) override { reduce_kernel(op, out, in); }
+  void arg_reduce(ReduceOp op, const Tensor& v, const Tensor& i, const Tensor& in, int64_t dim) override {
+    arg_reduce_kernel(op, v, i, in, dim);
+  }
   // --- shape ops
   void triangle(const Tensor& out, const Tensor& in, int64_t k, bool upper) override {
     triangle_kernel(out, in, k, upper);

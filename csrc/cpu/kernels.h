@@ -20,9 +20,12 @@ using BinaryKernel = void (*)(BinaryOp op, const ElementwiseIter& iter, const Op
 using TernaryKernel = void (*)(TernaryOp op, const ElementwiseIter& iter, const OpParams& params);
 
 using ReduceKernel = void (*)(ReduceOp op, const Tensor& out, const Tensor& in);
+using ArgReduceKernel = void (*)(ReduceOp op, const Tensor& values, const Tensor& indices, const Tensor& in,
+                                int64_t dim);
 
 PYDL_DECLARE_KERNEL(CopyKernel, copy_kernel);
 PYDL_DECLARE_KERNEL(ReduceKernel, reduce_kernel);
+PYDL_DECLARE_KERNEL(ArgReduceKernel, arg_reduce_kernel);
 PYDL_DECLARE_KERNEL(UnaryKernel, unary_kernel);
 PYDL_DECLARE_KERNEL(BinaryKernel, binary_kernel);
 PYDL_DECLARE_KERNEL(TernaryKernel, ternary_kernel);

@@ -103,19 +103,7 @@ Scalar item(const Tensor& t) {
 }
 
 std::pair<Scalar, Scalar> min_max(const Tensor& t) {
-  // Every element scattered into one slot with amin / amax: one device-agnostic pass each,
-  // without a reduction primitive.
-  Tensor zero = expand(full({}, Scalar(int64_t(0)), ScalarType::Int64, t.device()), t.sizes());
-  auto reduce = [&](ScatterReduce r) {
-    Tensor slot = clone(narrow(reshape(t, {-1}), 0, 0, 1));
-    IndexSpec spec;
-    spec.nindices = 1;
-    spec.sizes[0] = 1;
-    ElementwiseIter iter(restride(slot, t.sizes(), Shape(t.dim(), 0)), {t, zero}, "min_max");
-    backend(t.device().type).index_scatter(iter, spec, r);
-    return item(slot);
-  };
-  return {reduce(ScatterReduce::Amin), reduce(ScatterReduce::Amax)};
+  return {item(amin(t, std::nullopt)), item(amax(t, std::nullopt))};
 }
 
 // The pieces of self[indices] once masks are expanded and the indexed dims made adjacent.

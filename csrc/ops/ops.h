@@ -104,6 +104,19 @@ Tensor amin(const Tensor& x, const OptionalDims& dims, bool keepdim = false, Out
 Tensor all(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OutArg dest = {});
 Tensor any(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OutArg dest = {});
 Tensor count_nonzero(const Tensor& x, const OptionalDims& dims);
+// reduce_stats.cpp: compositions of the reduce primitive and elementwise ops.
+std::pair<Tensor, Tensor> var_mean(const Tensor& x, const OptionalDims& dims, double correction, bool keepdim);
+std::pair<Tensor, Tensor> std_mean(const Tensor& x, const OptionalDims& dims, double correction, bool keepdim);
+Tensor var(const Tensor& x, const OptionalDims& dims, double correction = 1, bool keepdim = false, OutArg dest = {});
+Tensor std_dev(const Tensor& x, const OptionalDims& dims, double correction = 1, bool keepdim = false, OutArg dest = {});
+Tensor logsumexp(const Tensor& x, const OptionalDims& dims, bool keepdim = false, OutArg dest = {});
+// ord: any p, inf, -inf, 0 (count of nonzeros); dtype casts the input first.
+Tensor vector_norm(const Tensor& x, double ord, const OptionalDims& dims, bool keepdim = false,
+                   OptionalDtype dtype = {}, OutArg dest = {});
+Tensor trace(const Tensor& x);
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan);
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan);
+bool equal(const Tensor& a, const Tensor& b);  // same shape and elements
 
 // A 0-d tensor holding a Python number; type promotion treats it as a number (x + 2.5).
 Tensor wrap_scalar(const Scalar& s);
@@ -214,5 +227,14 @@ std::tuple<Tensor, Tensor, Tensor> unique_consecutive_dim(const Tensor& x, int64
 Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool out_int32, bool right,
                     const std::optional<Tensor>& sorter, OutArg dest = {});
 Tensor bucketize(const Tensor& x, const Tensor& boundaries, bool out_int32, bool right, OutArg dest = {});
+
+// --- reductions that also return where (arg_reduce.cpp): first index of the extreme, NaN wins.
+TensorPair max(const Tensor& x, int64_t dim, bool keepdim, OutPair out = {});
+TensorPair min(const Tensor& x, int64_t dim, bool keepdim, OutPair out = {});
+Tensor max(const Tensor& x);  // every element; RuntimeError when empty
+Tensor min(const Tensor& x);
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim, OutArg dest = {});
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim, OutArg dest = {});
+TensorPair aminmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim, OutPair out = {});
 
 }  // namespace pydl

@@ -1,5 +1,6 @@
 // The init_* functions that each add one family of bindings to pydl._C.
 #pragma once
+#include <array>
 #include "ops/ops.h"
 #include "python/casters.h"
 
@@ -17,6 +18,7 @@ void init_math(py::module_& m);       // math_py.cpp: elementwise functions, met
 void init_math_args(py::module_& m);  // math_args_py.cpp: add(alpha=), clamp, where, isclose, ...
 void init_nn_functional(py::module_& m);  // nn_functional_py.cpp: pydl._C._nn activations
 void init_reduce(py::module_& m);     // reduce_py.cpp: sum, mean, amax, all, ...
+void init_reduce_stats(py::module_& m);  // reduce_stats_py.cpp: max/min, argmax, var, norm, allclose, ...
 // indexing
 void init_index_ops(py::module_& m);  // index_ops_py.cpp: gather, scatter, index_*, masked_*, nonzero, ...
 // sorting and searching
@@ -31,6 +33,20 @@ struct ReturnType {
 };
 // Creates pydl.return_types.<name> once (later calls return the same type).
 ReturnType return_type(py::module_& m, const char* name, std::initializer_list<const char*> fields);
+// out=(values, indices): None, or a tuple/list of two tensors (TypeError otherwise).
+std::optional<std::array<Tensor, 2>> out_pair(const py::object& out, const char* op);
+// Runs f(OutPair) without the GIL and wraps the (values, indices) result in `rt`.
+template <typename F>
+py::object call_pair(const ReturnType& rt, const py::object& out, const char* op, const F& f) {
+  auto o = out_pair(out, op);
+  TensorPair r;
+  {
+    py::gil_scoped_release nogil;
+    r = o ? f(OutPair{&(*o)[0], &(*o)[1]}) : f(OutPair{});
+  }
+  return rt.make({py::cast(r.first), py::cast(r.second)});
+}
+
 
 // A tensor operand, or a Python number wrapped as a 0-d tensor that promotes like a number.
 Tensor operand(py::handle h, const char* op, const char* arg);

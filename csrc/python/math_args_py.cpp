@@ -203,14 +203,8 @@ void init_math_args(py::module_& m) {
               : "addcdiv(input, tensor1, tensor2, *, value=1): input + value * tensor1 / tensor2.");
   }
   auto isclose_fn = [](const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
-    PYDL_CHECK(a.dtype() == b.dtype(), "isclose(): Expected self and other to have the same dtype, but got ",
-               a.dtype(), " and ", b.dtype());
-    PYDL_CHECK(rtol >= 0, "isclose(): rtol must be greater than or equal to zero, but got ", rtol);
-    PYDL_CHECK(atol >= 0, "isclose(): atol must be greater than or equal to zero, but got ", atol);
-    OpParams p{rtol, atol};
-    p.has_a = equal_nan;
     py::gil_scoped_release nogil;
-    return binary(BinaryOp::IsClose, a, b, p);
+    return isclose(a, b, rtol, atol, equal_nan);
   };
   m.def("isclose", isclose_fn, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-05, py::arg("atol") = 1e-08,
         py::arg("equal_nan") = false, "Elementwise |input - other| <= atol + rtol * |other|.");

@@ -38,4 +38,16 @@ py::object ReturnType::make(std::initializer_list<py::object> items) const {
   return py::reinterpret_steal<py::object>(t);
 }
 
+static std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
+
+// out=(values, indices): None, or a tuple/list of two tensors.
+std::optional<std::array<Tensor, 2>> out_pair(const py::object& out, const char* op) {
+  if (out.is_none()) return std::nullopt;
+  const bool seq = py::isinstance<py::tuple>(out) || py::isinstance<py::list>(out);
+  PYDL_CHECK_TYPE(seq && py::len(out) == 2 && py::isinstance<TensorImpl>(out[py::int_(0)]) &&
+                      py::isinstance<TensorImpl>(out[py::int_(1)]),
+                  op, "(): argument 'out' must be a tuple of two Tensors (values, indices), not ", type_name(out));
+  return std::array<Tensor, 2>{out[py::int_(0)].cast<Tensor>(), out[py::int_(1)].cast<Tensor>()};
+}
+
 }  // namespace pydl::python

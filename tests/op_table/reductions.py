@@ -66,3 +66,108 @@ OPS = [
                                for s, d in DIM_CASES),
            dtypes=ALL),
 ]
+
+
+def _var_ref(correction):
+    def ref(a, dim=None, keepdim=False, **kw):
+        axis = tuple(dim) if isinstance(dim, (tuple, list)) else dim
+        if a.ndim == 0:
+            axis = None
+        n = a.size if axis is None else np.prod([a.shape[d] for d in (axis if isinstance(axis, tuple) else (axis,))])
+        with np.errstate(all="ignore"):
+            m = np.mean(a.astype(np.float64), axis=axis, keepdims=True)
+            ss = np.sum((a - m) ** 2, axis=axis, keepdims=keepdim and a.ndim > 0)
+            return np.asarray(ss / max(0, n - correction))
+    return ref
+
+
+def _logsumexp_ref(a, dim=None, keepdim=False):
+    axis = tuple(dim) if isinstance(dim, (tuple, list)) else dim
+    if a.ndim == 0:
+        axis = None
+    a = a.astype(np.float64)
+    with np.errstate(all="ignore"):
+        m = np.max(a, axis=axis, keepdims=True) if a.size else np.zeros([1] * a.ndim)
+        m = np.where(np.isinf(m), 0, m)
+        return np.asarray(np.log(np.sum(np.exp(a - m), axis=axis, keepdims=keepdim and a.ndim > 0))
+                          + (m if keepdim and a.ndim > 0 else np.squeeze(m, axis=axis) if a.ndim else m.reshape(())))
+
+
+def _norm_ref(p):
+    def ref(a, ord=None, dim=None, keepdim=False):
+        axis = tuple(dim) if isinstance(dim, (tuple, list)) else dim
+        if a.ndim == 0:
+            axis = None
+        a = np.abs(a.astype(np.float64))
+        kd = keepdim and a.ndim > 0
+        if p == np.inf:
+            return np.asarray(np.max(a, axis=axis, keepdims=kd))
+        if p == 0:
+            return np.asarray(np.sum(a != 0, axis=axis, keepdims=kd)).astype(np.float64)
+        return np.asarray(np.sum(a ** p, axis=axis, keepdims=kd) ** (1.0 / p))
+    return ref
+
+
+def _arg_ref(fn):
+    def ref(a, dim=None, keepdim=False):
+        if dim is None or a.ndim == 0:
+            r = np.asarray(fn(a.reshape(-1) if a.ndim else a.reshape(1)))
+            return r.reshape([1] * a.ndim) if keepdim else r
+        return np.asarray(fn(a, axis=dim, keepdims=keepdim))
+    return ref
+
+
+def _max_dim_ref(fn, arg):
+    def ref(a, dim, keepdim=False):
+        if a.ndim == 0:
+            return (a, np.asarray(0))
+        return (np.asarray(fn(a, axis=dim, keepdims=keepdim)), np.asarray(arg(a, axis=dim, keepdims=keepdim)))
+    return ref
+
+
+SINGLE_DIM = [c for c in NONEMPTY_CASES if isinstance(c[1], int)]
+
+
+def single_dim_samples(cases=SINGLE_DIM, dim_required=True):
+    def gen(dtype, rng):
+        for shape, dim in cases:
+            for keepdim in (False, True):
+                # few distinct values: ties must pick the first index, as in PyTorch
+                a = make_array(shape, dtype, rng, -3, 3)
+                if dtype in FLOATS:
+                    a = np.asarray(np.round(a))
+                yield Sample((a, dim), dict(keepdim=keepdim), f"{shape} dim={dim} keepdim={keepdim}")
+    return gen
+
+
+OPS += [
+    OpInfo("var", _var_ref(1), reduce_samples(NONEMPTY_CASES), dtypes=FLOATS, out=True,
+           tol={"float16": (2e-3, 2e-3), "bfloat16": (1e-2, 1e-2)}),
+    OpInfo("std", lambda *a, **k: np.sqrt(_var_ref(1)(*a, **k)), reduce_samples(NONEMPTY_CASES), dtypes=FLOATS,
+           out=True, tol={"float16": (2e-3, 2e-3), "bfloat16": (1e-2, 1e-2)}),
+    OpInfo("var", _var_ref(0), reduce_samples(NONEMPTY_CASES, correction=0), dtypes=("float32", "float64"),
+           out=False),
+    OpInfo("logsumexp", _logsumexp_ref, reduce_samples([c for c in DIM_CASES if c[1] is not None]), dtypes=FLOATS,
+           out=True, tol={"float16": (2e-3, 2e-3), "bfloat16": (1e-2, 1e-2)}),
+    OpInfo("norm", _norm_ref(2), reduce_samples(), dtypes=FLOATS, tol={"float16": (2e-3, 2e-3),
+                                                                       "bfloat16": (1e-2, 1e-2)}),
+    OpInfo("linalg.vector_norm", _norm_ref(1), reduce_samples(ord=1), dtypes=("float32", "float64"), method=False,
+           fn=lambda lib, *a, **k: lib.linalg.vector_norm(*a, **k), out=True),
+    OpInfo("linalg.vector_norm", _norm_ref(3), reduce_samples(ord=3), dtypes=("float32", "float64"), method=False,
+           fn=lambda lib, *a, **k: lib.linalg.vector_norm(*a, **k)),
+    OpInfo("linalg.vector_norm", _norm_ref(np.inf), reduce_samples(NONEMPTY_CASES, ord=float("inf")),
+           dtypes=("float32", "float64"), method=False, fn=lambda lib, *a, **k: lib.linalg.vector_norm(*a, **k)),
+    OpInfo("linalg.vector_norm", _norm_ref(0), reduce_samples(ord=0), dtypes=("float32", "float64"), method=False,
+           fn=lambda lib, *a, **k: lib.linalg.vector_norm(*a, **k)),
+    OpInfo("argmax", _arg_ref(np.argmax), single_dim_samples(), dtypes=NUMERIC, out=True),
+    OpInfo("argmin", _arg_ref(np.argmin), single_dim_samples(), dtypes=NUMERIC, out=True),
+    OpInfo("argmax", _arg_ref(np.argmax), reduce_samples([c for c in NONEMPTY_CASES if c[1] is None]),
+           dtypes=NUMERIC),
+    OpInfo("max", _max_dim_ref(np.max, np.argmax), single_dim_samples(), dtypes=ALL, out=True, exact=True),
+    OpInfo("min", _max_dim_ref(np.min, np.argmin), single_dim_samples(), dtypes=ALL, out=True, exact=True),
+    OpInfo("max", lambda a: np.asarray(np.max(a)), lambda d, rng: (Sample((make_array(s, d, rng),), {}, f"{s}")
+                                                                   for s, _ in NONEMPTY_CASES), dtypes=ALL, exact=True),
+    OpInfo("trace", lambda a: np.asarray(np.trace(a)).astype(_int64_unless_float(a)),
+           lambda d, rng: (Sample((make_array(s, d, rng),), {}, f"{s}") for s in [(3, 4), (5, 5), (0, 3), (33, 65)]),
+           dtypes=ALL, tol={"float16": (2e-3, 1e-2), "bfloat16": (1e-2, 5e-2)}),
+]

@@ -293,6 +293,107 @@ void reduce_with(const Tensor& out, const Tensor& in) {
     reduce_inner_kept<T, R>(plan, src, dst);
 }
 
+// --- max/min with indices along one dim (Backend::arg_reduce) --------------------------------
+// The first index of the extreme; a NaN is the extreme of anything (the first NaN wins).
+template <bool IsMax, typename C>
+inline bool beats(C x, C best) {
+  return (IsMax ? x > best : x < best) || (x != x && best == best);
+}
+
+// Index of the extreme of n values at p, `stride` apart. Contiguous runs first find the value
+// with the vectorised reducer, then its first position: two cheap passes over cached memory.
+template <typename T, bool IsMax>
+int64_t arg_extreme_run(const T* p, int64_t n, int64_t stride) {
+  using C = compute_t<T>;
+  if (stride == 1 && !is_reduced_float_v<T>) {
+    const C v = reduce_contiguous<ExtremeR<T, IsMax>>(reinterpret_cast<const C*>(p), n);
+    const C* q = reinterpret_cast<const C*>(p);
+    if (v != v) {
+      for (int64_t i = 0; i < n; ++i)
+        if (q[i] != q[i]) return i;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      if (q[i] == v) return i;
+    return 0;
+  }
+  C best = static_cast<C>(p[0]);
+  int64_t at = 0;
+  for (int64_t i = 1; i < n; ++i) {
+    const C x = static_cast<C>(p[i * stride]);
+    if (beats<IsMax>(x, best)) best = x, at = i;
+  }
+  return at;
+}
+
+template <typename T, bool IsMax>
+void arg_reduce_with(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim) {
+  using C = compute_t<T>;
+  Shape strides = indices.strides();
+  if (in.dim() > 0) strides[dim] = 0;
+  const ReducePlan plan = make_reduce_plan(make_view(indices, in.sizes(), strides, 0), in);
+  const T* src = in.data<T>();
+  T* vals = values.defined() ? values.data<T>() : nullptr;
+  int64_t* idx = indices.data<int64_t>();
+  const int64_t n = plan.count;
+  const int64_t stride = plan.reduced.empty() ? 0 : plan.reduced[0].in_stride;
+  if (plan.inner_reduced || plan.kept.empty() || plan.reduced.empty()) {
+    parallel_for(0, plan.outputs, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
+      Odometer o(plan.kept, b);
+      for (int64_t i = b; i < e; ++i, o.next()) {
+        const int64_t at = n > 1 ? arg_extreme_run<T, IsMax>(src + o.in(), n, stride) : 0;
+        idx[o.out()] = at;
+        if (vals) vals[o.out()] = src[o.in() + at * stride];
+      }
+    });
+    return;
+  }
+  // The reduced dim is outer: walk its rows, keeping a tile of best values and indices.
+  constexpr int64_t kTile = 512;
+  const LoopDim inner = plan.kept[0];
+  LoopDims rows(plan.kept.begin() + 1, plan.kept.end());
+  const int64_t tiles = (inner.size + kTile - 1) / kTile, items = product(rows) * tiles;
+  parallel_for(0, items, std::max<int64_t>(1, kGrainSize / (n * std::min(inner.size, kTile))), [&](int64_t b, int64_t e) {
+    C best[kTile], buf[kBlock];
+    int64_t at[kTile];
+    for (int64_t w = b; w < e; ++w) {
+      const int64_t j0 = (w % tiles) * kTile, m = std::min(kTile, inner.size - j0);
+      Odometer r(rows, w / tiles);
+      const T* base = src + r.in() + j0 * inner.in_stride;
+      for (int64_t k = 0; k < n; ++k) {
+        const T* row = base + k * stride;
+        for (int64_t c0 = 0; c0 < m; c0 += kBlock) {
+          const int64_t cm = std::min(kBlock, m - c0);
+          gather<T>(reinterpret_cast<const char*>(row + c0 * inner.in_stride), inner.in_stride * int64_t(sizeof(T)),
+                    cm, buf);
+          if (k == 0) {
+            std::copy(buf, buf + cm, best + c0);
+            std::fill(at + c0, at + c0 + cm, 0);
+            continue;
+          }
+#pragma omp simd
+          for (int64_t j = 0; j < cm; ++j) {
+            const bool win = beats<IsMax>(buf[j], best[c0 + j]);
+            best[c0 + j] = win ? buf[j] : best[c0 + j];
+            at[c0 + j] = win ? k : at[c0 + j];
+          }
+        }
+      }
+      for (int64_t j = 0; j < m; ++j) {
+        const int64_t o = r.out() + (j0 + j) * inner.out_stride;
+        idx[o] = at[j];
+        if (vals) vals[o] = static_cast<T>(best[j]);
+      }
+    }
+  });
+}
+
+void arg_reduce_impl(ReduceOp op, const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim) {
+  PYDL_DISPATCH_ALL_TYPES(in.dtype(), op == ReduceOp::Max ? "max" : "min", [&] {
+    if (op == ReduceOp::Max) arg_reduce_with<scalar_t, true>(values, indices, in, dim);
+    else arg_reduce_with<scalar_t, false>(values, indices, in, dim);
+  });
+}
+
 void reduce_impl(ReduceOp op, const Tensor& out, const Tensor& in) {
   const ScalarType dt = in.dtype();
   switch (op) {
@@ -320,5 +421,6 @@ void reduce_impl(ReduceOp op, const Tensor& out, const Tensor& in) {
 }  // namespace
 
 PYDL_REGISTER_KERNEL(reduce_kernel, &reduce_impl);
+PYDL_REGISTER_KERNEL(arg_reduce_kernel, &arg_reduce_impl);
 
 }  // namespace pydl::cpu::PYDL_CPU_ISA
