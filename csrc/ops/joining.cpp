@@ -6,26 +6,6 @@
 
 namespace pydl {
 
-Tensor make_output(const char* op, OutArg dest, const Shape& shape, ScalarType result, Device device) {
-  if (!dest.out) return empty(shape, result, device);
-  Tensor& out = *dest.out;
-  PYDL_CHECK(out.device() == device, op, ": Expected out tensor to have device ", device.str(), ", but got ",
-             out.device().str(), " instead");
-  PYDL_CHECK(can_cast(result, out.dtype()), op, ": result type ", result,
-             " can't be cast to the desired output type ", out.dtype());
-  if (out.sizes() != shape) {
-    // Like the elementwise ops: only an empty out= (`out=torch.empty(0)`) is resized; one that
-    // holds data is refused rather than silently reallocated.
-    PYDL_CHECK(out.numel() == 0 && out.is_contiguous(), op, ": out= tensor has shape ", out.sizes(),
-               " but the result has shape ", shape, "; pass an out= tensor of the result's shape");
-    Tensor fresh = empty(shape, out.dtype(), device);
-    out.impl()->rebind(fresh.impl()->storage(), shape, fresh.strides(), 0);
-  }
-  PYDL_CHECK(!has_internal_overlap(out), op, ": unsupported operation: more than one element of the written-to "
-             "tensor refers to a single memory location. Please clone() the tensor before performing the operation.");
-  return out;
-}
-
 // PyTorch's legacy rule: a 1-D tensor of shape (0,) joins any cat and is skipped.
 static bool skipped_in_cat(const Tensor& t) { return t.dim() == 1 && t.sizes()[0] == 0; }
 

@@ -21,6 +21,15 @@ struct OutArg {
   static OutArg self(Tensor& t) { return {&t, true}; }
 };
 
+// --- out= targets of non-elementwise ops (out.cpp)
+// The output of a non-elementwise op: a new tensor, or the user's out= checked (and, when it is
+// empty, resized) to `shape`, with `result` castable to its dtype.
+Tensor make_output(const char* op, OutArg dest, const Shape& shape, ScalarType result, Device device);
+// `result`, or (with out=) `result` copied into the checked out= tensor, which is returned.
+Tensor store_result(const char* op, const Tensor& result, OutArg dest);
+// store_result for outputs whose dtype is fixed (indices): out must have result's dtype.
+Tensor& write_out(Tensor& out, const Tensor& result, const char* op);
+
 // --- views (views.cpp): share storage with the input, never copy
 Tensor view(const Tensor& t, const Shape& sizes);             // -1 infers one dim
 Tensor view_dtype(const Tensor& t, ScalarType dtype);         // reinterpret the bytes
@@ -124,9 +133,6 @@ Tensor wrap_scalar(const Scalar& s, ScalarType dtype);
 
 // --- shape and joining ops (shape.cpp, joining.cpp, triangle.cpp). Copies go through copy_ into
 // views of one output; views share storage like the ops in views.cpp.
-// The output of a non-elementwise op: a new tensor, or the user's out= checked (and, when it is
-// empty, resized) to `shape`, with `result` castable to its dtype.
-Tensor make_output(const char* op, OutArg dest, const Shape& shape, ScalarType result, Device device);
 // dst = src through the copy primitive, for a dst known not to overlap src (a fresh output).
 void copy_no_overlap(const Tensor& dst, const Tensor& src, const char* op);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, OutArg dest = {});
@@ -202,9 +208,6 @@ struct OutPair {
   bool given() const { return values != nullptr; }
 };
 using TensorPair = std::pair<Tensor, Tensor>;
-// Copies an op's result into the user's out= tensor: same dtype and device required; an empty
-// out tensor is resized to the result's shape, one holding data of another shape is refused.
-Tensor& write_out(Tensor& out, const Tensor& result, const char* op);
 TensorPair sort(const Tensor& x, int64_t dim, bool descending, bool stable, OutPair out = {});
 Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable);
 Tensor msort(const Tensor& x, OutArg dest = {});

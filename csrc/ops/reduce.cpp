@@ -46,24 +46,6 @@ Tensor reduce_dims(ReduceOp op, const Tensor& x, const DimMask& mask, bool keepd
   return keepdim ? result : view(result, reduced_shape(x.sizes(), mask, false));
 }
 
-Tensor store_result(const char* op, const Tensor& result, OutArg dest) {
-  if (!dest.out) return result;
-  Tensor& out = *dest.out;
-  PYDL_CHECK(out.device() == result.device(), op, ": Expected out tensor to have device ", result.device().str(),
-             ", but got ", out.device().str(), " instead");
-  if (out.sizes() != result.sizes()) {
-    // As in the elementwise ops: only an empty out= is resized; one holding data is refused.
-    PYDL_CHECK(out.numel() == 0 && out.is_contiguous(), op, ": out= tensor has shape ", out.sizes(),
-               " but the result has shape ", result.sizes(), "; pass an out= tensor of the result's shape");
-    Tensor fresh = empty(result.sizes(), out.dtype(), out.device());
-    out.impl()->rebind(fresh.impl()->storage(), result.sizes(), fresh.strides(), 0);
-  }
-  PYDL_CHECK(can_cast(result.dtype(), out.dtype()), op, ": result type ", result.dtype(),
-             " can't be cast to the desired output type ", out.dtype());
-  copy_(out, result);
-  return out;
-}
-
 void check_floating_result(const char* op, ScalarType dtype) {
   PYDL_CHECK(is_floating(dtype), op, "(): could not infer output dtype. Input dtype must be either a floating point "
              "or complex dtype. Got: ", dtype);

@@ -21,10 +21,6 @@ int64_t reduced_count(const Shape& sizes, const DimMask& mask);
 // (x's, or bool for all/any) and keeps or drops the reduced dims.
 Tensor reduce_dims(ReduceOp op, const Tensor& x, const DimMask& mask, bool keepdim, ScalarType out_dtype);
 
-// Returns `result`, or writes it into the out= tensor (cast when allowed, resizing an empty
-// out=) and returns that: the out= contract every non-elementwise op shares.
-Tensor store_result(const char* op, const Tensor& result, OutArg dest);
-
 // PyTorch's check that an op needs a floating (or explicit) dtype: "mean(): could not infer ...".
 void check_floating_result(const char* op, ScalarType dtype);
 

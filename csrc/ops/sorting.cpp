@@ -119,20 +119,6 @@ std::tuple<Tensor, Tensor, Tensor> unique_slices(const char* op, const Tensor& x
 
 }  // namespace
 
-Tensor& write_out(Tensor& out, const Tensor& result, const char* op) {
-  PYDL_CHECK(out.dtype() == result.dtype(), op, ": Expected out tensor to have dtype ", result.dtype(), ", but got ",
-             out.dtype(), " instead");
-  PYDL_CHECK(out.device() == result.device(), op, ": Expected out tensor to have device ", result.device().str(),
-             ", but got ", out.device().str(), " instead");
-  if (out.sizes() != result.sizes()) {
-    // Like elementwise out=: only an empty out tensor is resized; one holding data is refused.
-    PYDL_CHECK(out.numel() == 0 && out.is_contiguous(), op, ": out= tensor has shape ", out.sizes(),
-               " but the result has shape ", result.sizes(), "; pass an out= tensor of the result's shape");
-    Tensor fresh = empty(result.sizes(), out.dtype(), out.device());
-    out.impl()->rebind(fresh.impl()->storage(), result.sizes(), fresh.strides(), 0);
-  }
-  return copy_(out, result);
-}
 
 TensorPair sort(const Tensor& x, int64_t dim, bool descending, bool stable, OutPair out) {
   const int64_t d = wrap_dim(dim, x.dim());
