@@ -27,11 +27,7 @@ TensorPair arg_extreme(ReduceOp op, const Tensor& x, int64_t d, bool keepdim, bo
 TensorPair extreme_dim(ReduceOp op, const char* name, const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
   const int64_t d = wrap_dim(dim, x.dim());
   check_dim_nonempty(x, d, name);
-  TensorPair r = arg_extreme(op, x, d, keepdim, true);
-  if (!out.given()) return r;
-  write_out(*out.values, r.first, name);
-  write_out(*out.indices, r.second, name);
-  return {*out.values, *out.indices};
+  return store_pair(arg_extreme(op, x, d, keepdim, true), out, name);
 }
 
 Tensor arg_only(ReduceOp op, const char* name, const Tensor& x, std::optional<int64_t> dim, bool keepdim,
@@ -79,11 +75,7 @@ TensorPair aminmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim, Ou
   if (dim) dims = Shape{*dim};
   if (!dim) PYDL_CHECK(x.numel() > 0, "aminmax(): cannot compute aminmax over an empty dimension as the operation "
                        "has no identity.");
-  TensorPair r{amin(x, dims, keepdim), amax(x, dims, keepdim)};
-  if (!out.given()) return r;
-  write_out(*out.values, r.first, "aminmax");
-  write_out(*out.indices, r.second, "aminmax");
-  return {*out.values, *out.indices};
+  return store_pair({amin(x, dims, keepdim), amax(x, dims, keepdim)}, out, "aminmax");
 }
 
 }  // namespace pydl

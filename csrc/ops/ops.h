@@ -29,6 +29,15 @@ Tensor make_output(const char* op, OutArg dest, const Shape& shape, ScalarType r
 Tensor store_result(const char* op, const Tensor& result, OutArg dest);
 // store_result for outputs whose dtype is fixed (indices): out must have result's dtype.
 Tensor& write_out(Tensor& out, const Tensor& result, const char* op);
+// Ops with two results (values, indices) take out=(values, indices) as an OutPair.
+struct OutPair {
+  Tensor* values = nullptr;
+  Tensor* indices = nullptr;
+  bool given() const { return values != nullptr; }
+};
+using TensorPair = std::pair<Tensor, Tensor>;
+// The pair, or (with out=) both written into the out= pair, which is returned.
+TensorPair store_pair(TensorPair r, OutPair out, const char* op);
 
 // --- views (views.cpp): share storage with the input, never copy
 Tensor view(const Tensor& t, const Shape& sizes);             // -1 infers one dim
@@ -202,12 +211,6 @@ Tensor histc(const Tensor& self, int64_t bins, const Scalar& min, const Scalar& 
 Tensor one_hot(const Tensor& self, int64_t num_classes);
 // --- sorting and searching (sorting.cpp, searching.cpp). Ops with two results return
 // (values, indices) and take an optional OutPair for out=(values, indices).
-struct OutPair {
-  Tensor* values = nullptr;
-  Tensor* indices = nullptr;
-  bool given() const { return values != nullptr; }
-};
-using TensorPair = std::pair<Tensor, Tensor>;
 TensorPair sort(const Tensor& x, int64_t dim, bool descending, bool stable, OutPair out = {});
 Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable);
 Tensor msort(const Tensor& x, OutArg dest = {});

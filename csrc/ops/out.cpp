@@ -40,4 +40,11 @@ Tensor& write_out(Tensor& out, const Tensor& result, const char* op) {
   return out;
 }
 
+TensorPair store_pair(TensorPair r, OutPair out, const char* op) {
+  if (!out.given()) return r;
+  write_out(*out.values, r.first, op);
+  write_out(*out.indices, r.second, op);
+  return {*out.values, *out.indices};
+}
+
 }  // namespace pydl

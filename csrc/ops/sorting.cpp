@@ -37,12 +37,6 @@ Tensor reduced(const Tensor& r, int64_t dim, int64_t ndim, bool keepdim) {
   return contiguous(keepdim ? t : squeeze(t, Shape{dim}));
 }
 
-TensorPair finish(TensorPair r, OutPair out, const char* op) {
-  if (!out.given()) return r;
-  write_out(*out.values, r.first, op);
-  write_out(*out.indices, r.second, op);
-  return {*out.values, *out.indices};
-}
 
 // Like PyTorch, the selection ops have no bool kernels.
 void check_not_bool(const Tensor& x, const char* op) {
@@ -61,7 +55,7 @@ TensorPair pick_along(RowStat kind, const char* op, const Tensor& x, int64_t dim
   Tensor in = rows_along(x, d);
   Tensor v = alloc_rows(in, 1, x.dtype()), i = alloc_rows(in, 1, ScalarType::Int64);
   if (x.numel() > 0) backend(x.device().type).row_stat(kind, v, i, in);
-  return finish({reduced(v, d, x.dim(), keepdim), reduced(i, d, x.dim(), keepdim)}, out, op);
+  return store_pair({reduced(v, d, x.dim(), keepdim), reduced(i, d, x.dim(), keepdim)}, out, op);
 }
 
 // The lower median of all elements, as a 0-d tensor.
@@ -125,7 +119,7 @@ TensorPair sort(const Tensor& x, int64_t dim, bool descending, bool stable, OutP
   Tensor in = rows_along(x, d);
   Tensor v = empty(in.sizes(), x.dtype(), x.device()), i = empty(in.sizes(), ScalarType::Int64, x.device());
   if (x.numel() > 0) backend(x.device().type).sort(v, i, in, descending, stable);
-  return finish({unrows(v, d, x.dim()), unrows(i, d, x.dim())}, out, "sort");
+  return store_pair({unrows(v, d, x.dim()), unrows(i, d, x.dim())}, out, "sort");
 }
 
 Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable) {
@@ -146,7 +140,7 @@ TensorPair topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sort
   Tensor v = alloc_rows(in, k, x.dtype()), i = alloc_rows(in, k, ScalarType::Int64);
   // A 0-d input is its own top-k, even for k = 0 (as in PyTorch).
   if (v.numel() > 0) backend(x.device().type).topk(v, i, in, x.dim() == 0 ? 1 : k, largest, sorted);
-  return finish({unrows(v, d, x.dim()), unrows(i, d, x.dim())}, out, "topk");
+  return store_pair({unrows(v, d, x.dim()), unrows(i, d, x.dim())}, out, "topk");
 }
 
 TensorPair kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim, OutPair out) {
@@ -162,7 +156,7 @@ TensorPair kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim, OutPa
     v = narrow(v, -1, k - 1, 1);
     i = narrow(i, -1, k - 1, 1);
   }
-  return finish({reduced(v, d, x.dim(), keepdim), reduced(i, d, x.dim(), keepdim)}, out, "kthvalue");
+  return store_pair({reduced(v, d, x.dim(), keepdim), reduced(i, d, x.dim(), keepdim)}, out, "kthvalue");
 }
 
 TensorPair median(const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
