@@ -215,4 +215,12 @@ Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool out_int32, 
                     const std::optional<Tensor>& sorter, OutArg dest = {});
 Tensor bucketize(const Tensor& x, const Tensor& boundaries, bool out_int32, bool right, OutArg dest = {});
 
+// --- scans along a dim (scan.cpp). cumsum/cumprod of integers and bool give int64 unless
+// `dtype` is given; cummax/cummin return (values, indices).
+Tensor cumsum(const Tensor& x, int64_t dim, OptionalDtype dtype = {}, OutArg dest = {});
+Tensor cumprod(const Tensor& x, int64_t dim, OptionalDtype dtype = {}, OutArg dest = {});
+TensorPair cummax(const Tensor& x, int64_t dim, OutPair out = {});
+TensorPair cummin(const Tensor& x, int64_t dim, OutPair out = {});
+Tensor logcumsumexp(const Tensor& x, int64_t dim, OutArg dest = {});
+
 }  // namespace pydl

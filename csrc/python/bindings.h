@@ -1,5 +1,6 @@
 // The init_* functions that each add one family of bindings to pydl._C.
 #pragma once
+#include <array>
 #include "ops/ops.h"
 #include "python/casters.h"
 
@@ -73,5 +74,23 @@ void init_shape(py::module_& m);
 // "view(): argument 'size'" (its text before '(' names the op in errors).
 Shape dims_from_args(const py::args& args, const char* op);
 py::object size_object(const Shape& s);  // a pydl.Size
+
+
+// --- ops returning (values, indices): sorting_py.cpp, scan_py.cpp
+// out=(values, indices): None, or a tuple/list of two tensors (TypeError otherwise).
+std::optional<std::array<Tensor, 2>> out_pair(const py::object& out, const char* op);
+// Runs f(OutPair) without the GIL and wraps the (values, indices) result in `rt`.
+template <typename F>
+py::object call_pair(const ReturnType& rt, const py::object& out, const char* op, const F& f) {
+  auto o = out_pair(out, op);
+  TensorPair r;
+  {
+    py::gil_scoped_release nogil;
+    r = o ? f(OutPair{&(*o)[0], &(*o)[1]}) : f(OutPair{});
+  }
+  return rt.make({py::cast(r.first), py::cast(r.second)});
+}
+// scans
+void init_scan(py::module_& m);  // scan_py.cpp: cumsum, cumprod, cummax, cummin, logcumsumexp
 
 }  // namespace pydl::python

@@ -11,26 +11,13 @@ using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
 
 static std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
 
-// out=(values, indices): None, or a tuple/list of two tensors.
-static std::optional<std::array<Tensor, 2>> out_pair(const py::object& out, const char* op) {
+std::optional<std::array<Tensor, 2>> out_pair(const py::object& out, const char* op) {
   if (out.is_none()) return std::nullopt;
   const bool seq = py::isinstance<py::tuple>(out) || py::isinstance<py::list>(out);
   PYDL_CHECK_TYPE(seq && py::len(out) == 2 && py::isinstance<TensorImpl>(out[py::int_(0)]) &&
                       py::isinstance<TensorImpl>(out[py::int_(1)]),
                   op, "(): argument 'out' must be a tuple of two Tensors (values, indices), not ", type_name(out));
   return std::array<Tensor, 2>{out[py::int_(0)].cast<Tensor>(), out[py::int_(1)].cast<Tensor>()};
-}
-
-// Runs f(OutPair) without the GIL and wraps the (values, indices) result in `rt`.
-template <typename F>
-static py::object call_pair(const ReturnType& rt, const py::object& out, const char* op, const F& f) {
-  auto o = out_pair(out, op);
-  TensorPair r;
-  {
-    py::gil_scoped_release nogil;
-    r = o ? f(OutPair{&(*o)[0], &(*o)[1]}) : f(OutPair{});
-  }
-  return rt.make({py::cast(r.first), py::cast(r.second)});
 }
 
 static int64_t dim_or_last(const std::optional<int64_t>& dim) { return dim.value_or(-1); }
