@@ -1,8 +1,8 @@
 // Inclusive scans along one dim (cumsum, cumprod, cummax, cummin, logcumsumexp), compiled per
 // ISA level. The op hands contiguous tensors, seen here as (outer, n, inner) with the scan over
 // n. Each scan is a serial dependency chain, so speed comes from running many chains at once:
-//  - inner == 1 (the last dim): kRows rows are scanned in lock step, so their independent
-//    additions overlap in the pipeline instead of waiting on one another's latency.
+//  - inner == 1 (the last dim): kRows rows are scanned together, block by block, so their
+//    independent additions overlap in the pipeline instead of waiting on one another's latency.
 //  - inner > 1: a tile of `inner` accumulators walks down the n rows, reading each row as a
 //    contiguous, vectorisable run (never striding through memory along the scanned dim).
 // Work is split over threads by groups of rows / tiles. Float sums and products accumulate in
@@ -84,19 +84,27 @@ struct Extreme {
   }
 };
 
-constexpr int64_t kRows = 8;    // rows scanned in lock step along the last dim
+constexpr int64_t kRows = 8;    // rows scanned together along the last dim
 constexpr int64_t kTile = 256;  // accumulators per tile when the scanned dim is not last
 
-// R rows of n elements, `n` apart, scanned together.
+// R rows of n elements, `n` apart, scanned together a block of columns at a time: each row's
+// block is a short serial chain, and the chains of the R rows are independent, so the CPU
+// overlaps them. Walking all R rows column by column instead would touch 2R lines at once that
+// all fall in one L1 set when n is a multiple of 1024 floats, and miss on every access.
 template <typename T, typename F, int64_t R>
 void scan_rows(T* out, int64_t* idx, const T* in, int64_t n) {
+  constexpr int64_t kBlock = 64;
   typename F::S s[R];
   for (int64_t r = 0; r < R; ++r) s[r] = F::init();
-  for (int64_t j = 0; j < n; ++j) {
-#pragma GCC unroll 8
+  for (int64_t j0 = 0; j0 < n; j0 += kBlock) {
+    const int64_t j1 = std::min(n, j0 + kBlock);
     for (int64_t r = 0; r < R; ++r) {
-      F::step(s[r], in[r * n + j], j);
-      F::emit(s[r], out, idx, r * n + j);
+      typename F::S a = s[r];
+      for (int64_t j = j0; j < j1; ++j) {
+        F::step(a, in[r * n + j], j);
+        F::emit(a, out, idx, r * n + j);
+      }
+      s[r] = a;
     }
   }
 }
