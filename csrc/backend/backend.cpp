@@ -69,3 +69,10 @@ void Backend::searchsorted(const Tensor&, const Tensor&, const Tensor&, const Te
 }
 
 }  // namespace pydl
+
+// --- scans
+namespace pydl {
+
+void Backend::scan(ScanOp, const Tensor&, const Tensor&, const Tensor&, int64_t) { not_implemented("cumulative scans"); }
+
+}  // namespace pydl

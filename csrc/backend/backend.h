@@ -126,6 +126,12 @@ class Backend {
   virtual void searchsorted(const Tensor& out, const Tensor& sorted, const Tensor& values, const Tensor& sorter,
                             bool right);
 
+  // --- scans (ops/scan.cpp). out[..., j, ...] = op over in[..., 0..j, ...] along `dim`; in and out
+  // are contiguous with the same shape and dtype (a 0-d tensor scans one element), out may be
+  // in itself. `indices` (contiguous int64, same shape) is written for CumMax/CumMin only and
+  // is undefined otherwise. Integer sums and products wrap like the dtype's arithmetic.
+  virtual void scan(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);
+
   // --- device management
   virtual int device_count() = 0;
   virtual int current_device() = 0;

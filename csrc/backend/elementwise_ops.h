@@ -51,3 +51,10 @@ struct OpParams {
 };
 
 }  // namespace pydl
+
+// --- scans (Backend::scan; ops/scan.cpp)
+namespace pydl {
+// Inclusive scans along one dim. CumMax/CumMin also write the index of the running extreme
+// (ties and NaN take the later index; NaN, once seen, stays); LogCumSumExp is floating only.
+enum class ScanOp : uint8_t { CumSum, CumProd, CumMax, CumMin, LogCumSumExp, Count };
+}  // namespace pydl

@@ -27,6 +27,8 @@ PYDL_DEFINE_KERNEL(RowStatKernel, row_stat_kernel);
 PYDL_DEFINE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
 PYDL_DEFINE_KERNEL(SearchsortedKernel, searchsorted_kernel);
 PYDL_DEFINE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
+// scans
+PYDL_DEFINE_KERNEL(ScanKernel, scan_kernel);
 
 namespace {
 
@@ -82,6 +84,10 @@ class CpuBackend final : public Backend {
   }
   void searchsorted(const Tensor& out, const Tensor& s, const Tensor& v, const Tensor& sorter, bool right) override {
     searchsorted_kernel(out, s, v, sorter, right);
+  }
+  // --- scans
+  void scan(ScanOp op, const Tensor& out, const Tensor& idx, const Tensor& in, int64_t dim) override {
+    scan_kernel(op, out, idx, in, dim);
   }
 
   int device_count() override { return 1; }

@@ -60,6 +60,10 @@ PYDL_DECLARE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
 PYDL_DECLARE_KERNEL(SearchsortedKernel, searchsorted_kernel);
 PYDL_DECLARE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
 
+// --- scans (kernels/scan_kernel.cpp); see Backend::scan.
+using ScanKernel = void (*)(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);
+PYDL_DECLARE_KERNEL(ScanKernel, scan_kernel);
+
 }  // namespace pydl::cpu
 
 // In a kernel file: PYDL_REGISTER_KERNEL(copy_kernel, &copy_impl); registers this file's ISA.

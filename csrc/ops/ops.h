@@ -243,4 +243,12 @@ Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim, OutArg 
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim, OutArg dest = {});
 TensorPair aminmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim, OutPair out = {});
 
+// --- scans along a dim (scan.cpp). cumsum/cumprod of integers and bool give int64 unless
+// `dtype` is given; cummax/cummin return (values, indices).
+Tensor cumsum(const Tensor& x, int64_t dim, OptionalDtype dtype = {}, OutArg dest = {});
+Tensor cumprod(const Tensor& x, int64_t dim, OptionalDtype dtype = {}, OutArg dest = {});
+TensorPair cummax(const Tensor& x, int64_t dim, OutPair out = {});
+TensorPair cummin(const Tensor& x, int64_t dim, OutPair out = {});
+Tensor logcumsumexp(const Tensor& x, int64_t dim, OutArg dest = {});
+
 }  // namespace pydl

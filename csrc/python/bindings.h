@@ -90,4 +90,8 @@ void init_shape(py::module_& m);
 Shape dims_from_args(const py::args& args, const char* op);
 py::object size_object(const Shape& s);  // a pydl.Size
 
+
+// scans
+void init_scan(py::module_& m);  // scan_py.cpp: cumsum, cumprod, cummax, cummin, logcumsumexp
+
 }  // namespace pydl::python

@@ -78,4 +78,5 @@ PYBIND11_MODULE(_C, m) {
   init_index_ops(m);  // after init_nn_functional: adds one_hot to _nn
   init_sorting(m);
   init_reduce_stats(m);  // after init_sorting: shares pydl.return_types
+  init_scan(m);
 }

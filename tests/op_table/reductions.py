@@ -171,3 +171,93 @@ OPS += [
            lambda d, rng: (Sample((make_array(s, d, rng),), {}, f"{s}") for s in [(3, 4), (5, 5), (0, 3), (33, 65)]),
            dtypes=ALL, tol={"float16": (2e-3, 1e-2), "bfloat16": (1e-2, 5e-2)}),
 ]
+
+
+# --- scans along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp -------------------------
+# Every dim of 0-d, empty, 1-d, 2-d and 3-d tensors; rows that are not a multiple of the
+# kernel's row groups, and an inner size over one accumulator tile (300).
+SCAN_CASES = [((), 0), ((), -1), ((0,), 0), ((7,), 0), ((3, 4), 0), ((3, 4), 1), ((3, 4), -1),
+              ((2, 3, 5), 0), ((2, 3, 5), 1), ((2, 3, 5), -1), ((33, 65), 0), ((33, 65), 1),
+              ((2, 0, 3), 1), ((2, 0, 3), 2), ((3, 300), 0), ((2, 4, 300), 1), ((11, 20), 1)]
+
+
+def scan_samples(low=-5.0, high=5.0, nans=False, ties=False, cases=SCAN_CASES, **kwargs):
+    def gen(dtype, rng):
+        for shape, dim in cases:
+            a = make_array(shape, dtype, rng, low, high)
+            if ties and dtype in FLOATS:
+                a = np.asarray(np.round(a))
+            if nans and dtype in FLOATS and a.size:
+                a = a.astype(np.float64)
+                a.flat[rng.integers(0, a.size, max(1, a.size // 6))] = np.nan
+            yield Sample((a,), dict(kwargs, dim=dim), f"{shape} dim={dim}")
+    return gen
+
+
+def _along(fn, a, dim):
+    """fn(x, axis) on a, with a 0-d input scanned as one element."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return np.asarray(fn(a.reshape(1), 0)).reshape(())
+    return np.asarray(fn(a, dim))
+
+
+def np_accumulate(fn):
+    """cumsum / cumprod: float64 (int64 for integer and bool inputs, or `dtype`) then rounded."""
+    def ref(a, dim, dtype=None):
+        if dtype is not None:
+            a = np.asarray(a).astype(dtype)
+            wide = np.float64 if a.dtype.kind == "f" else np.int64
+            return _along(lambda x, ax: fn(x.astype(wide), axis=ax), a, dim).astype(dtype)
+        wide = np.float64 if a.dtype.kind == "f" else np.int64
+        return _along(lambda x, ax: fn(x.astype(wide), axis=ax), a, dim)
+    return ref
+
+
+def np_cum_extreme(is_max):
+    """cummax / cummin as torch defines them: equal values and NaN take the later index."""
+    def scan(x, axis):
+        x = np.moveaxis(x, axis, -1)
+        values, indices = np.empty_like(x), np.zeros(x.shape, np.int64)
+        if x.shape[-1]:
+            cur, idx = x[..., 0], np.zeros(x.shape[:-1], np.int64)
+            for j in range(x.shape[-1]):
+                xj = x[..., j]
+                take = (xj >= cur if is_max else xj <= cur) | (np.isnan(xj) if x.dtype.kind == "f" else False)
+                cur, idx = np.where(take, xj, cur), np.where(take, j, idx)
+                values[..., j], indices[..., j] = cur, idx
+        return np.moveaxis(values, -1, axis), np.moveaxis(indices, -1, axis)
+
+    def ref(a, dim):
+        a = np.asarray(a)
+        if a.ndim == 0:
+            v, i = scan(a.reshape(1), 0)
+            return v.reshape(()), i.reshape(())
+        return scan(a, dim)
+    return ref
+
+
+def _with_dtype(name):
+    def call(lib, x, dim, dtype=None, **kw):
+        return getattr(lib, name)(x, dim, dtype=getattr(lib, dtype), **kw)
+    return call
+
+
+SCAN_TOL = {"float16": (2e-3, 1e-2), "bfloat16": (1e-2, 5e-2)}
+
+OPS += [
+    OpInfo("cumsum", np_accumulate(np.cumsum), scan_samples(), dtypes=ALL, inplace=True, out=True, tol=SCAN_TOL),
+    OpInfo("cumsum", np_accumulate(np.cumsum), scan_samples(dtype="float64"), dtypes=ALL, out=True,
+           method=False, fn=_with_dtype("cumsum")),
+    OpInfo("cumsum", np_accumulate(np.cumsum), scan_samples(dtype="int32"), dtypes=ALL, out=True,
+           method=False, fn=_with_dtype("cumsum")),
+    OpInfo("cumprod", np_accumulate(np.cumprod), scan_samples(-2, 2), dtypes=ALL, inplace=True, out=True,
+           tol={"float16": (4e-3, 1e-3), "bfloat16": (2e-2, 1e-2)}),
+    OpInfo("cumprod", np_accumulate(np.cumprod), scan_samples(-2, 2, dtype="int8"), dtypes=ALL, out=True,
+           method=False, fn=_with_dtype("cumprod")),
+    OpInfo("cummax", np_cum_extreme(True), scan_samples(nans=True, ties=True), dtypes=ALL, out=True, exact=True),
+    OpInfo("cummin", np_cum_extreme(False), scan_samples(nans=True, ties=True), dtypes=ALL, out=True, exact=True),
+    OpInfo("logcumsumexp", lambda a, dim: _along(lambda x, ax: np.logaddexp.accumulate(x.astype(np.float64), axis=ax),
+                                                 a, dim),
+           scan_samples(-20, 20), dtypes=FLOATS, out=True, tol={"float16": (2e-3, 2e-3), "bfloat16": (1e-2, 1e-2)}),
+]

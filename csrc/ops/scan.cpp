@@ -1,0 +1,85 @@
+// Scans along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp. Each op makes its input
+// contiguous and runs Backend::scan once, straight into the result: a new tensor, or the user's
+// out= / self when that is contiguous and is the input itself or does not overlap it.
+#include "backend/backend.h"
+#include "ops/elementwise.h"
+#include "ops/ops.h"
+
+namespace pydl {
+namespace {
+
+// Scans contiguous `in` along `dim` into `dst` (in's shape and dtype, any strides).
+void scan_into(ScanOp op, const Tensor& dst, const Tensor& in, int64_t dim) {
+  dst.bump_version();  // written, even when empty (the in-place and out= contract)
+  if (in.numel() == 0) return;
+  Backend& b = backend(in.device().type);
+  if (dst.is_contiguous() && (dst.data_ptr() == in.data_ptr() || !may_overlap(dst, in))) {
+    b.scan(op, dst, Tensor(), in, dim);
+    return;
+  }
+  Tensor tmp = empty(in.sizes(), in.dtype(), in.device());
+  b.scan(op, tmp, Tensor(), in, dim);
+  Tensor d = dst;
+  copy_(d, tmp);
+}
+
+// cumsum / cumprod: integer and bool inputs give int64 unless `dtype` says otherwise; with
+// out= the input is cast to out's dtype (as in PyTorch), in place to self's.
+Tensor accumulate(ScanOp op, const char* name, const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
+  const int64_t d = wrap_dim(dim, x.dim());
+  ScalarType dt = dtype.value_or(is_floating(x.dtype()) ? x.dtype() : ScalarType::Int64);
+  if (dest.out && dest.inplace) {
+    PYDL_CHECK(!dtype || *dtype == x.dtype(), name, "_(): Bad in-place call: input tensor dtype ", x.dtype(),
+               " and output tensor dtype ", *dtype, " should match");
+    dt = x.dtype();
+  } else if (dest.out) {
+    PYDL_CHECK(!dtype || *dtype == dest.out->dtype(), name, "(): Expected out tensor to have dtype ", *dtype,
+               ", but got ", dest.out->dtype(), " instead");
+    dt = dest.out->dtype();
+  }
+  PYDL_CHECK_NOT_IMPLEMENTED(dt != ScalarType::Bool, "\"", name, "\" not implemented for '", dt, "'");
+  Tensor in = contiguous(cast_operand(x, dt));
+  Tensor out = make_output(name, dest, x.sizes(), dt, x.device());
+  scan_into(op, out, in, x.dim() == 0 ? 0 : d);
+  return out;
+}
+
+// cummax / cummin: (values, indices), the index of the running extreme in int64.
+TensorPair extreme(ScanOp op, const char* name, const Tensor& x, int64_t dim, OutPair out) {
+  PYDL_CHECK_INDEX(x.dim() > 0 || dim == 0 || dim == -1, name, "(): Expected reduction dim -1 or 0 for scalar but got ",
+                   dim);
+  const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim());
+  Tensor in = contiguous(x);
+  Tensor values = empty(x.sizes(), x.dtype(), x.device()), indices = empty(x.sizes(), ScalarType::Int64, x.device());
+  if (x.numel() > 0) backend(x.device().type).scan(op, values, indices, in, d);
+  if (!out.given()) return {values, indices};
+  write_out(*out.values, values, name);
+  write_out(*out.indices, indices, name);
+  return {*out.values, *out.indices};
+}
+
+}  // namespace
+
+Tensor cumsum(const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
+  return accumulate(ScanOp::CumSum, "cumsum", x, dim, dtype, dest);
+}
+
+Tensor cumprod(const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
+  return accumulate(ScanOp::CumProd, "cumprod", x, dim, dtype, dest);
+}
+
+TensorPair cummax(const Tensor& x, int64_t dim, OutPair out) { return extreme(ScanOp::CumMax, "cummax", x, dim, out); }
+
+TensorPair cummin(const Tensor& x, int64_t dim, OutPair out) { return extreme(ScanOp::CumMin, "cummin", x, dim, out); }
+
+Tensor logcumsumexp(const Tensor& x, int64_t dim, OutArg dest) {
+  const int64_t d = wrap_dim(dim, x.dim());
+  PYDL_CHECK_NOT_IMPLEMENTED(is_floating(x.dtype()), "\"logcumsumexp\" not implemented for '", x.dtype(), "'");
+  PYDL_CHECK(!dest.out || dest.out->dtype() == x.dtype(), "logcumsumexp(): Expected out tensor to have dtype ",
+             x.dtype(), ", but got ", dest.out->dtype(), " instead");
+  Tensor out = make_output("logcumsumexp", dest, x.sizes(), x.dtype(), x.device());
+  scan_into(ScanOp::LogCumSumExp, out, contiguous(x), x.dim() == 0 ? 0 : d);
+  return out;
+}
+
+}  // namespace pydl
