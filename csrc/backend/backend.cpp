@@ -66,3 +66,10 @@ void Backend::searchsorted(const Tensor&, const Tensor&, const Tensor&, const Te
 }
 
 }  // namespace pydl
+
+// --- softmax
+namespace pydl {
+
+void Backend::softmax(const Tensor&, const Tensor&, int64_t, bool) { not_implemented("softmax"); }
+
+}  // namespace pydl

@@ -122,6 +122,11 @@ class Backend {
   virtual void searchsorted(const Tensor& out, const Tensor& sorted, const Tensor& values, const Tensor& sorter,
                             bool right);
 
+  // --- softmax (ops/softmax.cpp)
+  // out = softmax (log: log_softmax) of in along `dim`; in and out contiguous, same shape and
+  // floating dtype (a 0-d tensor is one slice of one element along dim 0).
+  virtual void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log);
+
   // --- device management
   virtual int device_count() = 0;
   virtual int current_device() = 0;

@@ -26,6 +26,8 @@ PYDL_DEFINE_KERNEL(RowStatKernel, row_stat_kernel);
 PYDL_DEFINE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
 PYDL_DEFINE_KERNEL(SearchsortedKernel, searchsorted_kernel);
 PYDL_DEFINE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
+// softmax
+PYDL_DEFINE_KERNEL(SoftmaxKernel, softmax_kernel);
 
 namespace {
 
@@ -78,6 +80,10 @@ class CpuBackend final : public Backend {
   }
   void searchsorted(const Tensor& out, const Tensor& s, const Tensor& v, const Tensor& sorter, bool right) override {
     searchsorted_kernel(out, s, v, sorter, right);
+  }
+  // --- softmax
+  void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) override {
+    softmax_kernel(out, in, dim, log);
   }
 
   int device_count() override { return 1; }

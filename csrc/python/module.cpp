@@ -77,4 +77,5 @@ PYBIND11_MODULE(_C, m) {
   init_shape(m);
   init_index_ops(m);  // after init_nn_functional: adds one_hot to _nn
   init_sorting(m);
+  init_softmax(m);  // after init_nn_functional: adds softmax, log_softmax, softmin to _nn
 }

@@ -1,0 +1,153 @@
+// softmax / log_softmax over one dim of a contiguous tensor, seen as (outer, n, inner): element
+// (o, i, k) sits at (o * n + i) * inner + k and the dim runs over i. Numerically stable: each
+// slice is shifted by its max before exp, so no exp overflows and the largest term is exactly 1.
+//  - inner == 1 (the dim is last): each row is three vectorised passes: max; exp(x - max) into
+//    out while summing (softmax) or the sum alone (log_softmax); then scale by 1 / sum, or
+//    out = x - max - log(sum). Rows run in parallel.
+//  - inner > 1: a tile of columns keeps one max and one sum accumulator per column and walks the
+//    n rows, vectorised along the contiguous inner dim; tiles of all outer slices run in parallel.
+// float16/bfloat16 compute in float32 and round once: their exps are recomputed in the last pass
+// rather than stored rounded in out and scaled (which would round twice).
+// Special values follow from the arithmetic as in PyTorch: a slice of all -inf gives NaN
+// (-inf - -inf), a +inf gives NaN everywhere in its slice, and any NaN spreads to its slice.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/convert.h"
+#include "core/dispatch.h"
+#include "core/parallel.h"
+#include "cpu/kernels.h"
+#include "cpu/loops.h"
+#include "cpu/vec_math.h"
+
+namespace pydl::cpu::PYDL_CPU_ISA {
+namespace vm = ::pydl::cpu::vmath;
+namespace {
+
+// Elements of work per thread below which a parallel region costs more than it saves (exp makes
+// an element several times dearer than a copy, hence below kGrainSize).
+constexpr int64_t kSoftmaxGrain = 8192;
+// Columns per tile on the inner > 1 path: the accumulators of a tile stay in L1.
+constexpr int64_t kTile = 64;
+
+template <typename C>
+constexpr C neg_inf() {
+  return -std::numeric_limits<C>::infinity();
+}
+
+// One contiguous row of n elements (n >= 1).
+template <typename T>
+void softmax_row(const T* x, T* y, int64_t n, bool log) {
+  using C = compute_t<T>;
+  C m = neg_inf<C>();
+#pragma omp simd reduction(max : m)
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, static_cast<C>(x[i]));
+  C sum = 0;
+  if (log || is_reduced_float_v<T>) {
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < n; ++i) sum += vm::exp(static_cast<C>(x[i]) - m);
+  } else {
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < n; ++i) {
+      const C e = vm::exp(static_cast<C>(x[i]) - m);
+      y[i] = e;
+      sum += e;
+    }
+  }
+  if (log) {
+    const C ls = std::log(sum);
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(static_cast<C>(x[i]) - m - ls);
+  } else if constexpr (is_reduced_float_v<T>) {
+    const C inv = C(1) / sum;
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(vm::exp(static_cast<C>(x[i]) - m) * inv);
+  } else {
+    const C inv = C(1) / sum;
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+  }
+}
+
+// Columns [0, w) of n rows `inner` elements apart (w <= kTile, n >= 1).
+template <typename T>
+void softmax_tile(const T* x, T* y, int64_t n, int64_t inner, int64_t w, bool log) {
+  using C = compute_t<T>;
+  C m[kTile], s[kTile];
+  for (int64_t k = 0; k < w; ++k) m[k] = neg_inf<C>(), s[k] = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = x + i * inner;
+#pragma omp simd
+    for (int64_t k = 0; k < w; ++k) m[k] = std::max(m[k], static_cast<C>(xr[k]));
+  }
+  const bool store = !log && !is_reduced_float_v<T>;
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = x + i * inner;
+    T* yr = y + i * inner;
+    if (store) {
+#pragma omp simd
+      for (int64_t k = 0; k < w; ++k) {
+        const C e = vm::exp(static_cast<C>(xr[k]) - m[k]);
+        yr[k] = static_cast<T>(e);
+        s[k] += e;
+      }
+    } else {
+#pragma omp simd
+      for (int64_t k = 0; k < w; ++k) s[k] += vm::exp(static_cast<C>(xr[k]) - m[k]);
+    }
+  }
+  // s becomes log(sum) (log_softmax) or 1 / sum (softmax).
+  for (int64_t k = 0; k < w; ++k) s[k] = log ? std::log(s[k]) : C(1) / s[k];
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = x + i * inner;
+    T* yr = y + i * inner;
+    if (log) {
+#pragma omp simd
+      for (int64_t k = 0; k < w; ++k) yr[k] = static_cast<T>(static_cast<C>(xr[k]) - m[k] - s[k]);
+    } else if constexpr (is_reduced_float_v<T>) {
+#pragma omp simd
+      for (int64_t k = 0; k < w; ++k) yr[k] = static_cast<T>(vm::exp(static_cast<C>(xr[k]) - m[k]) * s[k]);
+    } else {
+#pragma omp simd
+      for (int64_t k = 0; k < w; ++k) yr[k] *= s[k];
+    }
+  }
+}
+
+template <typename T>
+void softmax_typed(const T* in, T* out, int64_t outer, int64_t n, int64_t inner, bool log) {
+  if (inner == 1) {
+    parallel_for(0, outer, std::max<int64_t>(1, kSoftmaxGrain / n), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) softmax_row(in + o * n, out + o * n, n, log);
+    });
+    return;
+  }
+  const int64_t tiles = (inner + kTile - 1) / kTile;
+  parallel_for(0, outer * tiles, std::max<int64_t>(1, kSoftmaxGrain / (n * std::min(inner, kTile))),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t t = b; t < e; ++t) {
+                   const int64_t o = t / tiles, k0 = (t % tiles) * kTile;
+                   const int64_t offset = o * n * inner + k0;
+                   softmax_tile(in + offset, out + offset, n, inner, std::min(kTile, inner - k0), log);
+                 }
+               });
+}
+
+void softmax_impl(const Tensor& out, const Tensor& in, int64_t dim, bool log) {
+  const Shape& sizes = in.sizes();
+  if (in.numel() == 0) return;
+  int64_t outer = 1, inner = 1;
+  const int64_t n = in.dim() == 0 ? 1 : sizes[dim];
+  for (int64_t d = 0; d < dim && d < in.dim(); ++d) outer *= sizes[d];
+  for (int64_t d = dim + 1; d < in.dim(); ++d) inner *= sizes[d];
+  PYDL_DISPATCH_FLOATING_TYPES(in.dtype(), log ? "log_softmax" : "softmax", [&] {
+    softmax_typed(in.data<scalar_t>(), out.data<scalar_t>(), outer, n, inner, log);
+  });
+}
+
+}  // namespace
+
+PYDL_REGISTER_KERNEL(softmax_kernel, &softmax_impl);
+
+}  // namespace pydl::cpu::PYDL_CPU_ISA
