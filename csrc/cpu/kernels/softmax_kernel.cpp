@@ -31,6 +31,18 @@ constexpr int64_t kSoftmaxGrain = 8192;
 // Columns per tile on the inner > 1 path: the accumulators of a tile stay in L1.
 constexpr int64_t kTile = 64;
 
+// e^t for the shifted values t = x - max <= 0 (or NaN): vm::exp without its overflow clamp,
+// which the vectoriser turns into a chain of compares and blends; one clamp, to -104 where
+// e^t has underflowed to 0, remains (NaN passes through it). About a third fewer instructions.
+PYDL_VMATH float exp_shifted(float t) {
+  const float tc = t < -104.0f ? -104.0f : t;
+  const float n = vm::round_nearest(tc * vm::kLog2e);
+  float r = vm::fmadd(n, -vm::kLn2Hi, tc);
+  r = vm::fmadd(n, -vm::kLn2Lo, r);
+  return vm::scale_pow2(1.0f + vm::expm1_reduced(r), n);
+}
+inline double exp_shifted(double t) { return std::exp(t); }
+
 template <typename C>
 constexpr C neg_inf() {
   return -std::numeric_limits<C>::infinity();
@@ -46,11 +58,11 @@ void softmax_row(const T* x, T* y, int64_t n, bool log) {
   C sum = 0;
   if (log || is_reduced_float_v<T>) {
 #pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < n; ++i) sum += vm::exp(static_cast<C>(x[i]) - m);
+    for (int64_t i = 0; i < n; ++i) sum += exp_shifted(static_cast<C>(x[i]) - m);
   } else {
 #pragma omp simd reduction(+ : sum)
     for (int64_t i = 0; i < n; ++i) {
-      const C e = vm::exp(static_cast<C>(x[i]) - m);
+      const C e = exp_shifted(static_cast<C>(x[i]) - m);
       y[i] = e;
       sum += e;
     }
@@ -62,7 +74,7 @@ void softmax_row(const T* x, T* y, int64_t n, bool log) {
   } else if constexpr (is_reduced_float_v<T>) {
     const C inv = C(1) / sum;
 #pragma omp simd
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(vm::exp(static_cast<C>(x[i]) - m) * inv);
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(exp_shifted(static_cast<C>(x[i]) - m) * inv);
   } else {
     const C inv = C(1) / sum;
 #pragma omp simd
@@ -88,13 +100,13 @@ void softmax_tile(const T* x, T* y, int64_t n, int64_t inner, int64_t w, bool lo
     if (store) {
 #pragma omp simd
       for (int64_t k = 0; k < w; ++k) {
-        const C e = vm::exp(static_cast<C>(xr[k]) - m[k]);
+        const C e = exp_shifted(static_cast<C>(xr[k]) - m[k]);
         yr[k] = static_cast<T>(e);
         s[k] += e;
       }
     } else {
 #pragma omp simd
-      for (int64_t k = 0; k < w; ++k) s[k] += vm::exp(static_cast<C>(xr[k]) - m[k]);
+      for (int64_t k = 0; k < w; ++k) s[k] += exp_shifted(static_cast<C>(xr[k]) - m[k]);
     }
   }
   // s becomes log(sum) (log_softmax) or 1 / sum (softmax).
@@ -107,7 +119,7 @@ void softmax_tile(const T* x, T* y, int64_t n, int64_t inner, int64_t w, bool lo
       for (int64_t k = 0; k < w; ++k) yr[k] = static_cast<T>(static_cast<C>(xr[k]) - m[k] - s[k]);
     } else if constexpr (is_reduced_float_v<T>) {
 #pragma omp simd
-      for (int64_t k = 0; k < w; ++k) yr[k] = static_cast<T>(vm::exp(static_cast<C>(xr[k]) - m[k]) * s[k]);
+      for (int64_t k = 0; k < w; ++k) yr[k] = static_cast<T>(exp_shifted(static_cast<C>(xr[k]) - m[k]) * s[k]);
     } else {
 #pragma omp simd
       for (int64_t k = 0; k < w; ++k) yr[k] *= s[k];
