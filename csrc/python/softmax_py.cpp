@@ -1,6 +1,8 @@
 // Bindings of softmax and log_softmax (csrc/ops/softmax.cpp): pydl.softmax(input, dim, dtype=None),
 // Tensor.softmax(dim, dtype=None), and torch.nn.functional's softmax / log_softmax / softmin
 // (input, dim=None, _stacklevel=3, dtype=None) in pydl._C._nn.
+#include <algorithm>
+
 #include "python/bindings.h"
 
 namespace pydl::python {
@@ -38,10 +40,10 @@ void init_softmax(py::module_& m) {
   };
   const Entry entries[] = {
       {"softmax", &softmax,
-       "softmax(input, dim, *, dtype=None): exp(x) / sum(exp(x)) along dim, computed as exp(x - max) so that "
+       "softmax(input, dim, dtype=None): exp(x) / sum(exp(x)) along dim, computed as exp(x - max) so that "
        "it cannot overflow. dtype= casts the input first; floating dtypes only."},
       {"log_softmax", &log_softmax,
-       "log_softmax(input, dim, *, dtype=None): log(softmax(x)) along dim, computed as x - max - "
+       "log_softmax(input, dim, dtype=None): log(softmax(x)) along dim, computed as x - max - "
        "log(sum(exp(x - max))). dtype= casts the input first; floating dtypes only."},
   };
   for (const Entry& e : entries) {

@@ -6,8 +6,8 @@
 //    out = x - max - log(sum). Rows run in parallel.
 //  - inner > 1: a tile of columns keeps one max and one sum accumulator per column and walks the
 //    n rows, vectorised along the contiguous inner dim; tiles of all outer slices run in parallel.
-// float16/bfloat16 compute in float32 and round once: their exps are recomputed in the last pass
-// rather than stored rounded in out and scaled (which would round twice).
+// float16/bfloat16 compute in float32 and round once: staged through float buffers, their exps
+// are recomputed in the last pass rather than stored rounded in out and scaled (rounding twice).
 // Special values follow from the arithmetic as in PyTorch: a slice of all -inf gives NaN
 // (-inf - -inf), a +inf gives NaN everywhere in its slice, and any NaN spreads to its slice.
 #include <algorithm>
@@ -28,6 +28,9 @@ namespace {
 // Elements of work per thread below which a parallel region costs more than it saves (exp makes
 // an element several times dearer than a copy, hence below kGrainSize).
 constexpr int64_t kSoftmaxGrain = 8192;
+// float16/bfloat16 rows up to this long are widened into a float buffer once (16 KiB of stack);
+// longer ones are widened a block at a time in each of the three passes.
+constexpr int64_t kStagedRow = 4096;
 // Columns per tile on the inner > 1 path: the accumulators of a tile stay in L1.
 constexpr int64_t kTile = 64;
 
@@ -48,37 +51,87 @@ constexpr C neg_inf() {
   return -std::numeric_limits<C>::infinity();
 }
 
-// One contiguous row of n elements (n >= 1).
+// float16/bfloat16 are staged through float buffers a block at a time, as cpu/loops.h does, so
+// that every exp runs in the vectorised float loops below: widen() gives a block's values in
+// the compute type (the input itself for float/double), results go to out_buf() and narrow()
+// rounds them into the output once.
+template <typename T>
+const compute_t<T>* widen(const T* p, int64_t len, compute_t<T>* buf) {
+  if constexpr (is_reduced_float_v<T>) {
+    for (int64_t i = 0; i < len; ++i) buf[i] = static_cast<float>(p[i]);
+    return buf;
+  } else {
+    return p;
+  }
+}
+template <typename T>
+compute_t<T>* out_buf(T* p, compute_t<T>* buf) {
+  if constexpr (is_reduced_float_v<T>) return buf;
+  else return p;
+}
+template <typename T>
+void narrow(T* p, const compute_t<T>* buf, int64_t len) {
+  if constexpr (is_reduced_float_v<T>)
+    for (int64_t i = 0; i < len; ++i) p[i] = static_cast<T>(buf[i]);
+}
+
+// One contiguous row of n elements (n >= 1), in blocks (the whole row unless staged).
 template <typename T>
 void softmax_row(const T* x, T* y, int64_t n, bool log) {
   using C = compute_t<T>;
-  C m = neg_inf<C>();
-#pragma omp simd reduction(max : m)
-  for (int64_t i = 0; i < n; ++i) m = std::max(m, static_cast<C>(x[i]));
-  C sum = 0;
-  if (log || is_reduced_float_v<T>) {
-#pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < n; ++i) sum += exp_shifted(static_cast<C>(x[i]) - m);
-  } else {
-#pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < n; ++i) {
-      const C e = exp_shifted(static_cast<C>(x[i]) - m);
-      y[i] = e;
-      sum += e;
+  constexpr bool staged = is_reduced_float_v<T>;
+  if constexpr (staged) {
+    if (n <= kStagedRow) {  // widen the whole row once, run the float passes on it in place
+      float row[kStagedRow];
+      widen(x, n, row);
+      softmax_row<float>(row, row, n, log);
+      narrow(y, row, n);
+      return;
     }
   }
-  if (log) {
-    const C ls = std::log(sum);
+  const int64_t block = staged ? kBlock : n;
+  C buf[staged ? kBlock : 1], obuf[staged ? kBlock : 1];
+  C m = neg_inf<C>();
+  for (int64_t b = 0; b < n; b += block) {
+    const int64_t len = std::min(block, n - b);
+    const C* v = widen(x + b, len, buf);
+#pragma omp simd reduction(max : m)
+    for (int64_t i = 0; i < len; ++i) m = std::max(m, v[i]);
+  }
+  C sum = 0;
+  for (int64_t b = 0; b < n; b += block) {
+    const int64_t len = std::min(block, n - b);
+    const C* v = widen(x + b, len, buf);
+    if constexpr (!staged) {
+      if (!log) {  // keep the exps in out for the last pass to scale
+        C* e = y + b;
+#pragma omp simd reduction(+ : sum)
+        for (int64_t i = 0; i < len; ++i) {
+          e[i] = exp_shifted(v[i] - m);
+          sum += e[i];
+        }
+        continue;
+      }
+    }
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < len; ++i) sum += exp_shifted(v[i] - m);
+  }
+  const C scale = log ? std::log(sum) : C(1) / sum;
+  for (int64_t b = 0; b < n; b += block) {
+    const int64_t len = std::min(block, n - b);
+    const C* v = widen(x + b, len, buf);
+    C* o = out_buf(y + b, obuf);
+    if (log) {
 #pragma omp simd
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(static_cast<C>(x[i]) - m - ls);
-  } else if constexpr (is_reduced_float_v<T>) {
-    const C inv = C(1) / sum;
+      for (int64_t i = 0; i < len; ++i) o[i] = v[i] - m - scale;
+    } else if (staged) {
 #pragma omp simd
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<T>(exp_shifted(static_cast<C>(x[i]) - m) * inv);
-  } else {
-    const C inv = C(1) / sum;
+      for (int64_t i = 0; i < len; ++i) o[i] = exp_shifted(v[i] - m) * scale;
+    } else {
 #pragma omp simd
-    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+      for (int64_t i = 0; i < len; ++i) o[i] *= scale;
+    }
+    narrow(y + b, o, len);
   }
 }
 
@@ -86,44 +139,46 @@ void softmax_row(const T* x, T* y, int64_t n, bool log) {
 template <typename T>
 void softmax_tile(const T* x, T* y, int64_t n, int64_t inner, int64_t w, bool log) {
   using C = compute_t<T>;
-  C m[kTile], s[kTile];
+  constexpr bool staged = is_reduced_float_v<T>;
+  C m[kTile], s[kTile], buf[staged ? kTile : 1], obuf[staged ? kTile : 1];
   for (int64_t k = 0; k < w; ++k) m[k] = neg_inf<C>(), s[k] = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const T* xr = x + i * inner;
+    const C* v = widen(x + i * inner, w, buf);
 #pragma omp simd
-    for (int64_t k = 0; k < w; ++k) m[k] = std::max(m[k], static_cast<C>(xr[k]));
+    for (int64_t k = 0; k < w; ++k) m[k] = std::max(m[k], v[k]);
   }
-  const bool store = !log && !is_reduced_float_v<T>;
   for (int64_t i = 0; i < n; ++i) {
-    const T* xr = x + i * inner;
-    T* yr = y + i * inner;
-    if (store) {
+    const C* v = widen(x + i * inner, w, buf);
+    if constexpr (!staged) {
+      if (!log) {  // keep the exps in out for the last pass to scale
+        C* e = y + i * inner;
 #pragma omp simd
-      for (int64_t k = 0; k < w; ++k) {
-        const C e = exp_shifted(static_cast<C>(xr[k]) - m[k]);
-        yr[k] = static_cast<T>(e);
-        s[k] += e;
+        for (int64_t k = 0; k < w; ++k) {
+          e[k] = exp_shifted(v[k] - m[k]);
+          s[k] += e[k];
+        }
+        continue;
       }
-    } else {
-#pragma omp simd
-      for (int64_t k = 0; k < w; ++k) s[k] += exp_shifted(static_cast<C>(xr[k]) - m[k]);
     }
+#pragma omp simd
+    for (int64_t k = 0; k < w; ++k) s[k] += exp_shifted(v[k] - m[k]);
   }
   // s becomes log(sum) (log_softmax) or 1 / sum (softmax).
   for (int64_t k = 0; k < w; ++k) s[k] = log ? std::log(s[k]) : C(1) / s[k];
   for (int64_t i = 0; i < n; ++i) {
-    const T* xr = x + i * inner;
-    T* yr = y + i * inner;
+    const C* v = widen(x + i * inner, w, buf);
+    C* o = out_buf(y + i * inner, obuf);
     if (log) {
 #pragma omp simd
-      for (int64_t k = 0; k < w; ++k) yr[k] = static_cast<T>(static_cast<C>(xr[k]) - m[k] - s[k]);
-    } else if constexpr (is_reduced_float_v<T>) {
+      for (int64_t k = 0; k < w; ++k) o[k] = v[k] - m[k] - s[k];
+    } else if (staged) {
 #pragma omp simd
-      for (int64_t k = 0; k < w; ++k) yr[k] = static_cast<T>(exp_shifted(static_cast<C>(xr[k]) - m[k]) * s[k]);
+      for (int64_t k = 0; k < w; ++k) o[k] = exp_shifted(v[k] - m[k]) * s[k];
     } else {
 #pragma omp simd
-      for (int64_t k = 0; k < w; ++k) yr[k] *= s[k];
+      for (int64_t k = 0; k < w; ++k) o[k] *= s[k];
     }
+    narrow(y + i * inner, o, w);
   }
 }
 
