@@ -13,6 +13,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 #include "core/convert.h"
 #include "core/dispatch.h"
@@ -55,10 +59,18 @@ constexpr C neg_inf() {
 // that every exp runs in the vectorised float loops below: widen() gives a block's values in
 // the compute type (the input itself for float/double), results go to out_buf() and narrow()
 // rounds them into the output once.
+// (float16 converts 8 at a time with F16C where the ISA level has it: exact, and the scalar
+// conversion would otherwise cost more than the softmax itself.)
 template <typename T>
 const compute_t<T>* widen(const T* p, int64_t len, compute_t<T>* buf) {
   if constexpr (is_reduced_float_v<T>) {
-    for (int64_t i = 0; i < len; ++i) buf[i] = static_cast<float>(p[i]);
+    int64_t i = 0;
+#if defined(__F16C__)
+    if constexpr (std::is_same_v<T, Half>)
+      for (; i + 8 <= len; i += 8)
+        _mm256_storeu_ps(buf + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i))));
+#endif
+    for (; i < len; ++i) buf[i] = static_cast<float>(p[i]);
     return buf;
   } else {
     return p;
@@ -71,8 +83,16 @@ compute_t<T>* out_buf(T* p, compute_t<T>* buf) {
 }
 template <typename T>
 void narrow(T* p, const compute_t<T>* buf, int64_t len) {
-  if constexpr (is_reduced_float_v<T>)
-    for (int64_t i = 0; i < len; ++i) p[i] = static_cast<T>(buf[i]);
+  if constexpr (is_reduced_float_v<T>) {
+    int64_t i = 0;
+#if defined(__F16C__)
+    if constexpr (std::is_same_v<T, Half>)  // round to nearest even, as Half(float) does
+      for (; i + 8 <= len; i += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(buf + i), _MM_FROUND_TO_NEAREST_INT));
+#endif
+    for (; i < len; ++i) p[i] = static_cast<T>(buf[i]);
+  }
 }
 
 // One contiguous row of n elements (n >= 1), in blocks (the whole row unless staged).
