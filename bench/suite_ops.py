@@ -89,6 +89,10 @@ def cases(quick: bool = False) -> list:
              lambda a: torch.softmax(a, dim=-1), tol=SOFTMAX_TOL),
         Case("log_softmax(dim=-1)", sm, f32, lambda a: pydl_log_softmax(a, dim=-1),
              lambda a: torch.log_softmax(a, dim=-1)),
+        Case("softmax(dim=0)", sm, f32, lambda a: pydl_softmax(a, dim=0),
+             lambda a: torch.softmax(a, dim=0), tol=SOFTMAX_TOL),
+        Case("log_softmax(dim=0)", sm, f32, lambda a: pydl_log_softmax(a, dim=0),
+             lambda a: torch.log_softmax(a, dim=0)),
         # Per-call overhead: 16 floats, so bandwidth means nothing here.
         Case.same("add (tiny)", (16,), f32, lambda a, b: a + b, inputs=2, bytes=None),
         # Strided access and copies (the rows today's pydl can already run).

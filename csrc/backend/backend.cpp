@@ -44,19 +44,12 @@ void Backend::arg_reduce(ReduceOp, const Tensor&, const Tensor&, const Tensor&, 
 }
 // --- shape ops
 void Backend::triangle(const Tensor&, const Tensor&, int64_t, bool) { not_implemented("tril/triu"); }
-
-
 // --- indexing primitives
 void Backend::index_gather(const ElementwiseIter&, const IndexSpec&) { not_implemented("index gather"); }
 void Backend::index_scatter(const ElementwiseIter&, const IndexSpec&, ScatterReduce) { not_implemented("index scatter"); }
 int64_t Backend::count_nonzero(const Tensor&) { not_implemented("count_nonzero"); }
 void Backend::nonzero(const Tensor&, const Tensor&) { not_implemented("nonzero"); }
-
-}  // namespace pydl
-
 // --- sorting and searching
-namespace pydl {
-
 void Backend::sort(const Tensor&, const Tensor&, const Tensor&, bool, bool) { not_implemented("sort"); }
 void Backend::topk(const Tensor&, const Tensor&, const Tensor&, int64_t, bool, bool) { not_implemented("topk"); }
 void Backend::row_stat(RowStat, const Tensor&, const Tensor&, const Tensor&) { not_implemented("median/mode"); }
@@ -67,12 +60,8 @@ int64_t Backend::unique_consecutive(const Tensor&, const Tensor&, const Tensor&,
 void Backend::searchsorted(const Tensor&, const Tensor&, const Tensor&, const Tensor&, bool) {
   not_implemented("searchsorted");
 }
-
-}  // namespace pydl
-
-// --- scans
-namespace pydl {
-
+// --- scans and softmax
 void Backend::scan(ScanOp, const Tensor&, const Tensor&, const Tensor&, int64_t) { not_implemented("cumulative scans"); }
+void Backend::softmax(const Tensor&, const Tensor&, int64_t, bool) { not_implemented("softmax"); }
 
 }  // namespace pydl

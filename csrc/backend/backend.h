@@ -131,6 +131,10 @@ class Backend {
   // in itself. `indices` (contiguous int64, same shape) is written for CumMax/CumMin only and
   // is undefined otherwise. Integer sums and products wrap like the dtype's arithmetic.
   virtual void scan(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);
+  // --- softmax (ops/softmax.cpp)
+  // out = softmax (log: log_softmax) of in along `dim`; in and out contiguous, same shape and
+  // floating dtype (a 0-d tensor is one slice of one element along dim 0).
+  virtual void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log);
 
   // --- device management
   virtual int device_count() = 0;

@@ -29,6 +29,8 @@ PYDL_DEFINE_KERNEL(SearchsortedKernel, searchsorted_kernel);
 PYDL_DEFINE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
 // scans
 PYDL_DEFINE_KERNEL(ScanKernel, scan_kernel);
+// softmax
+PYDL_DEFINE_KERNEL(SoftmaxKernel, softmax_kernel);
 
 namespace {
 
@@ -88,6 +90,10 @@ class CpuBackend final : public Backend {
   // --- scans
   void scan(ScanOp op, const Tensor& out, const Tensor& idx, const Tensor& in, int64_t dim) override {
     scan_kernel(op, out, idx, in, dim);
+  }
+  // --- softmax
+  void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) override {
+    softmax_kernel(out, in, dim, log);
   }
 
   int device_count() override { return 1; }

@@ -59,6 +59,9 @@ PYDL_DECLARE_KERNEL(RowStatKernel, row_stat_kernel);
 PYDL_DECLARE_KERNEL(UniqueConsecutiveKernel, unique_consecutive_kernel);
 PYDL_DECLARE_KERNEL(SearchsortedKernel, searchsorted_kernel);
 PYDL_DECLARE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
+// --- softmax (kernels/softmax_kernel.cpp); see Backend::softmax.
+using SoftmaxKernel = void (*)(const Tensor& out, const Tensor& in, int64_t dim, bool log);
+PYDL_DECLARE_KERNEL(SoftmaxKernel, softmax_kernel);
 
 // --- scans (kernels/scan_kernel.cpp); see Backend::scan.
 using ScanKernel = void (*)(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);

@@ -233,6 +233,10 @@ std::tuple<Tensor, Tensor, Tensor> unique_consecutive_dim(const Tensor& x, int64
 Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool out_int32, bool right,
                     const std::optional<Tensor>& sorter, OutArg dest = {});
 Tensor bucketize(const Tensor& x, const Tensor& boundaries, bool out_int32, bool right, OutArg dest = {});
+// --- softmax (softmax.cpp): exp(x - max) / sum along `dim`, and its log; floating dtypes only,
+// after the optional dtype= cast. The result is a new contiguous tensor.
+Tensor softmax(const Tensor& x, int64_t dim, OptionalDtype dtype = {});
+Tensor log_softmax(const Tensor& x, int64_t dim, OptionalDtype dtype = {});
 
 // --- reductions that also return where (arg_reduce.cpp): first index of the extreme, NaN wins.
 TensorPair max(const Tensor& x, int64_t dim, bool keepdim, OutPair out = {});

@@ -24,6 +24,9 @@ void init_index_ops(py::module_& m);  // index_ops_py.cpp: gather, scatter, inde
 // sorting and searching
 void init_sorting(py::module_& m);    // sorting_py.cpp: sort, topk, median, unique, searchsorted, ...
 
+// softmax
+void init_softmax(py::module_& m);    // softmax_py.cpp: softmax, log_softmax (+ _nn softmin)
+
 // A torch.return_types-like named tuple type (return_types_py.cpp), e.g.
 //   static ReturnType sort_t = return_type(m, "sort", {"values", "indices"});  // at init
 //   return sort_t.make({py::cast(values), py::cast(indices)});

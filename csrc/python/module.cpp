@@ -79,4 +79,5 @@ PYBIND11_MODULE(_C, m) {
   init_sorting(m);
   init_reduce_stats(m);  // after init_sorting: shares pydl.return_types
   init_scan(m);
+  init_softmax(m);  // after init_nn_functional: adds softmax, log_softmax, softmin to _nn
 }

@@ -9,3 +9,5 @@ from .._C._nn import (  # noqa: F401
 )
 # indexing
 from .._C._nn import one_hot  # noqa: F401,E402
+# softmax
+from .._C._nn import softmax, log_softmax, softmin  # noqa: F401,E402

@@ -112,7 +112,7 @@ def all_ops():
     """Every OpInfo row, gathered from the family modules that exist."""
     import importlib
     rows = []
-    for family in ("elementwise", "activations", "comparison", "reductions", "shape", "indexing", "sorting"):
+    for family in ("elementwise", "activations", "comparison", "reductions", "shape", "indexing", "sorting", "softmax"):
         try:
             mod = importlib.import_module(f"op_table.{family}")
         except ModuleNotFoundError as e:

@@ -1,0 +1,240 @@
+// softmax / log_softmax over one dim of a contiguous tensor, seen as (outer, n, inner): element
+// (o, i, k) sits at (o * n + i) * inner + k and the dim runs over i. Numerically stable: each
+// slice is shifted by its max before exp, so no exp overflows and the largest term is exactly 1.
+//  - inner == 1 (the dim is last): each row is three vectorised passes: max; exp(x - max) into
+//    out while summing (softmax) or the sum alone (log_softmax); then scale by 1 / sum, or
+//    out = x - max - log(sum). Rows run in parallel.
+//  - inner > 1: a tile of columns keeps one max and one sum accumulator per column and walks the
+//    n rows, vectorised along the contiguous inner dim; tiles of all outer slices run in parallel.
+// float16/bfloat16 compute in float32 and round once: staged through float buffers, their exps
+// are recomputed in the last pass rather than stored rounded in out and scaled (rounding twice).
+// Special values follow from the arithmetic as in PyTorch: a slice of all -inf gives NaN
+// (-inf - -inf), a +inf gives NaN everywhere in its slice, and any NaN spreads to its slice.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
+
+#include "core/convert.h"
+#include "core/dispatch.h"
+#include "core/parallel.h"
+#include "cpu/kernels.h"
+#include "cpu/loops.h"
+#include "cpu/vec_math.h"
+
+namespace pydl::cpu::PYDL_CPU_ISA {
+namespace vm = ::pydl::cpu::vmath;
+namespace {
+
+// Elements of work per thread below which a parallel region costs more than it saves (exp makes
+// an element several times dearer than a copy, hence below kGrainSize).
+constexpr int64_t kSoftmaxGrain = 8192;
+// float16/bfloat16 rows up to this long are widened into a float buffer once (16 KiB of stack);
+// longer ones are widened a block at a time in each of the three passes.
+constexpr int64_t kStagedRow = 4096;
+// Columns per tile on the inner > 1 path: the accumulators of a tile stay in L1.
+constexpr int64_t kTile = 64;
+
+// e^t for the shifted values t = x - max <= 0 (or NaN): vm::exp without its overflow clamp,
+// which the vectoriser turns into a chain of compares and blends; one clamp, to -104 where
+// e^t has underflowed to 0, remains (NaN passes through it). About a third fewer instructions.
+PYDL_VMATH float exp_shifted(float t) {
+  const float tc = t < -104.0f ? -104.0f : t;
+  const float n = vm::round_nearest(tc * vm::kLog2e);
+  float r = vm::fmadd(n, -vm::kLn2Hi, tc);
+  r = vm::fmadd(n, -vm::kLn2Lo, r);
+  return vm::scale_pow2(1.0f + vm::expm1_reduced(r), n);
+}
+inline double exp_shifted(double t) { return std::exp(t); }
+
+template <typename C>
+constexpr C neg_inf() {
+  return -std::numeric_limits<C>::infinity();
+}
+
+// float16/bfloat16 are staged through float buffers a block at a time, as cpu/loops.h does, so
+// that every exp runs in the vectorised float loops below: widen() gives a block's values in
+// the compute type (the input itself for float/double), results go to out_buf() and narrow()
+// rounds them into the output once.
+// (float16 converts 8 at a time with F16C where the ISA level has it: exact, and the scalar
+// conversion would otherwise cost more than the softmax itself.)
+template <typename T>
+const compute_t<T>* widen(const T* p, int64_t len, compute_t<T>* buf) {
+  if constexpr (is_reduced_float_v<T>) {
+    int64_t i = 0;
+#if defined(__F16C__)
+    if constexpr (std::is_same_v<T, Half>)
+      for (; i + 8 <= len; i += 8)
+        _mm256_storeu_ps(buf + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i))));
+#endif
+    for (; i < len; ++i) buf[i] = static_cast<float>(p[i]);
+    return buf;
+  } else {
+    return p;
+  }
+}
+template <typename T>
+compute_t<T>* out_buf(T* p, compute_t<T>* buf) {
+  if constexpr (is_reduced_float_v<T>) return buf;
+  else return p;
+}
+template <typename T>
+void narrow(T* p, const compute_t<T>* buf, int64_t len) {
+  if constexpr (is_reduced_float_v<T>) {
+    int64_t i = 0;
+#if defined(__F16C__)
+    if constexpr (std::is_same_v<T, Half>)  // round to nearest even, as Half(float) does
+      for (; i + 8 <= len; i += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(buf + i), _MM_FROUND_TO_NEAREST_INT));
+#endif
+    for (; i < len; ++i) p[i] = static_cast<T>(buf[i]);
+  }
+}
+
+// One contiguous row of n elements (n >= 1), in blocks (the whole row unless staged).
+template <typename T>
+void softmax_row(const T* x, T* y, int64_t n, bool log) {
+  using C = compute_t<T>;
+  constexpr bool staged = is_reduced_float_v<T>;
+  if constexpr (staged) {
+    if (n <= kStagedRow) {  // widen the whole row once, run the float passes on it in place
+      float row[kStagedRow];
+      widen(x, n, row);
+      softmax_row<float>(row, row, n, log);
+      narrow(y, row, n);
+      return;
+    }
+  }
+  const int64_t block = staged ? kBlock : n;
+  C buf[staged ? kBlock : 1], obuf[staged ? kBlock : 1];
+  C m = neg_inf<C>();
+  for (int64_t b = 0; b < n; b += block) {
+    const int64_t len = std::min(block, n - b);
+    const C* v = widen(x + b, len, buf);
+#pragma omp simd reduction(max : m)
+    for (int64_t i = 0; i < len; ++i) m = std::max(m, v[i]);
+  }
+  C sum = 0;
+  for (int64_t b = 0; b < n; b += block) {
+    const int64_t len = std::min(block, n - b);
+    const C* v = widen(x + b, len, buf);
+    if constexpr (!staged) {
+      if (!log) {  // keep the exps in out for the last pass to scale
+        C* e = y + b;
+#pragma omp simd reduction(+ : sum)
+        for (int64_t i = 0; i < len; ++i) {
+          e[i] = exp_shifted(v[i] - m);
+          sum += e[i];
+        }
+        continue;
+      }
+    }
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < len; ++i) sum += exp_shifted(v[i] - m);
+  }
+  const C scale = log ? std::log(sum) : C(1) / sum;
+  for (int64_t b = 0; b < n; b += block) {
+    const int64_t len = std::min(block, n - b);
+    const C* v = widen(x + b, len, buf);
+    C* o = out_buf(y + b, obuf);
+    if (log) {
+#pragma omp simd
+      for (int64_t i = 0; i < len; ++i) o[i] = v[i] - m - scale;
+    } else if (staged) {
+#pragma omp simd
+      for (int64_t i = 0; i < len; ++i) o[i] = exp_shifted(v[i] - m) * scale;
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < len; ++i) o[i] *= scale;
+    }
+    narrow(y + b, o, len);
+  }
+}
+
+// Columns [0, w) of n rows `inner` elements apart (w <= kTile, n >= 1).
+template <typename T>
+void softmax_tile(const T* x, T* y, int64_t n, int64_t inner, int64_t w, bool log) {
+  using C = compute_t<T>;
+  constexpr bool staged = is_reduced_float_v<T>;
+  C m[kTile], s[kTile], buf[staged ? kTile : 1], obuf[staged ? kTile : 1];
+  for (int64_t k = 0; k < w; ++k) m[k] = neg_inf<C>(), s[k] = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const C* v = widen(x + i * inner, w, buf);
+#pragma omp simd
+    for (int64_t k = 0; k < w; ++k) m[k] = std::max(m[k], v[k]);
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const C* v = widen(x + i * inner, w, buf);
+    if constexpr (!staged) {
+      if (!log) {  // keep the exps in out for the last pass to scale
+        C* e = y + i * inner;
+#pragma omp simd
+        for (int64_t k = 0; k < w; ++k) {
+          e[k] = exp_shifted(v[k] - m[k]);
+          s[k] += e[k];
+        }
+        continue;
+      }
+    }
+#pragma omp simd
+    for (int64_t k = 0; k < w; ++k) s[k] += exp_shifted(v[k] - m[k]);
+  }
+  // s becomes log(sum) (log_softmax) or 1 / sum (softmax).
+  for (int64_t k = 0; k < w; ++k) s[k] = log ? std::log(s[k]) : C(1) / s[k];
+  for (int64_t i = 0; i < n; ++i) {
+    const C* v = widen(x + i * inner, w, buf);
+    C* o = out_buf(y + i * inner, obuf);
+    if (log) {
+#pragma omp simd
+      for (int64_t k = 0; k < w; ++k) o[k] = v[k] - m[k] - s[k];
+    } else if (staged) {
+#pragma omp simd
+      for (int64_t k = 0; k < w; ++k) o[k] = exp_shifted(v[k] - m[k]) * s[k];
+    } else {
+#pragma omp simd
+      for (int64_t k = 0; k < w; ++k) o[k] *= s[k];
+    }
+    narrow(y + i * inner, o, w);
+  }
+}
+
+template <typename T>
+void softmax_typed(const T* in, T* out, int64_t outer, int64_t n, int64_t inner, bool log) {
+  if (inner == 1) {
+    parallel_for(0, outer, std::max<int64_t>(1, kSoftmaxGrain / n), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) softmax_row(in + o * n, out + o * n, n, log);
+    });
+    return;
+  }
+  const int64_t tiles = (inner + kTile - 1) / kTile;
+  parallel_for(0, outer * tiles, std::max<int64_t>(1, kSoftmaxGrain / (n * std::min(inner, kTile))),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t t = b; t < e; ++t) {
+                   const int64_t o = t / tiles, k0 = (t % tiles) * kTile;
+                   const int64_t offset = o * n * inner + k0;
+                   softmax_tile(in + offset, out + offset, n, inner, std::min(kTile, inner - k0), log);
+                 }
+               });
+}
+
+void softmax_impl(const Tensor& out, const Tensor& in, int64_t dim, bool log) {
+  const Shape& sizes = in.sizes();
+  if (in.numel() == 0) return;
+  int64_t outer = 1, inner = 1;
+  const int64_t n = in.dim() == 0 ? 1 : sizes[dim];
+  for (int64_t d = 0; d < dim && d < in.dim(); ++d) outer *= sizes[d];
+  for (int64_t d = dim + 1; d < in.dim(); ++d) inner *= sizes[d];
+  PYDL_DISPATCH_FLOATING_TYPES(in.dtype(), log ? "log_softmax" : "softmax", [&] {
+    softmax_typed(in.data<scalar_t>(), out.data<scalar_t>(), outer, n, inner, log);
+  });
+}
+
+}  // namespace
+
+PYDL_REGISTER_KERNEL(softmax_kernel, &softmax_impl);
+
+}  // namespace pydl::cpu::PYDL_CPU_ISA

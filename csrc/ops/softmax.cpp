@@ -1,0 +1,30 @@
+// softmax and log_softmax along one dim: checks, the dtype= cast, a contiguous input and a new
+// contiguous output (as PyTorch returns), then the one backend primitive, which shifts every
+// slice by its max so that exp never overflows.
+#include "backend/backend.h"
+#include "ops/ops.h"
+
+namespace pydl {
+namespace {
+
+Tensor softmax_along(const Tensor& x, int64_t dim, OptionalDtype dtype, bool log) {
+  const char* op = log ? "log_softmax" : "softmax";
+  const int64_t d = wrap_dim(dim, x.dim());
+  // dtype= casts before anything is computed (softmax of float16 data in float32, ...).
+  Tensor in = dtype && *dtype != x.dtype() ? to(x, *dtype, std::nullopt, false) : x;
+  // Like PyTorch, which checks the dtype in the kernel: an empty integer tensor comes back empty.
+  PYDL_CHECK_NOT_IMPLEMENTED(is_floating(in.dtype()) || in.numel() == 0, "\"", op, "\" not implemented for '",
+                             in.dtype(), "'");
+  in = contiguous(in);
+  Tensor out = empty(in.sizes(), in.dtype(), in.device());
+  if (in.numel() > 0) backend(in.device().type).softmax(out, in, d, log);
+  return out;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim, OptionalDtype dtype) { return softmax_along(x, dim, dtype, false); }
+
+Tensor log_softmax(const Tensor& x, int64_t dim, OptionalDtype dtype) { return softmax_along(x, dim, dtype, true); }
+
+}  // namespace pydl
