@@ -96,7 +96,7 @@ constexpr int kVectorBytes = 32;
 #else
 constexpr int kVectorBytes = 16;
 #endif
-constexpr int64_t kRunBlock = 1024;  // elements folded in lane_t before widening to acc_t
+constexpr int64_t kRunBlock = 4096;  // elements folded in lane_t before widening to acc_t
 
 // Reduces n contiguous compute-type values: blocks of kRunBlock elements fold into independent
 // lanes, each block's lanes then combine into the wider acc_t. Where the lanes are the input
@@ -189,10 +189,16 @@ void reduce_inner_reduced(const ReducePlan& plan, const T* in, out_t<R>* out) {
   const int64_t threads = get_num_threads();
   if (plan.outputs >= threads || plan.count * plan.outputs <= kGrainSize) {
     const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(plan.count, 1));
+    // One reduced run per output (sum along the last dim) skips reduce_range's bookkeeping,
+    // which costs as much as a short row.
+    const bool one_run = plan.reduced.size() == 1 && plan.count > 0;
     parallel_for(0, plan.outputs, grain, [&](int64_t b, int64_t e) {
       Odometer o(plan.kept, b);
-      for (int64_t i = b; i < e; ++i, o.next())
-        out[o.out()] = R::finish(reduce_range<T, R>(in + o.in(), plan.reduced, 0, plan.count), plan.count);
+      for (int64_t i = b; i < e; ++i, o.next()) {
+        const auto acc = one_run ? reduce_run<T, R>(in + o.in(), plan.count, plan.reduced[0].in_stride)
+                                 : reduce_range<T, R>(in + o.in(), plan.reduced, 0, plan.count);
+        out[o.out()] = R::finish(acc, plan.count);
+      }
     });
     return;
   }
