@@ -32,6 +32,7 @@ struct SumR {
   using lane_t = std::conditional_t<std::is_floating_point_v<C>, C, int64_t>;
   using acc_t = std::conditional_t<std::is_floating_point_v<C>, double, int64_t>;
   static constexpr bool kVector = true;  // step() also works on GCC vectors (see reduce_contiguous)
+  static constexpr bool kNanFlag = false;  // see ExtremeR
   static constexpr lane_t identity() { return 0; }
   template <typename A, typename X> static A step(A a, X x) { return a + static_cast<A>(x); }
   static acc_t combine(acc_t a, acc_t b) { return a + b; }
@@ -62,6 +63,10 @@ struct ExtremeR {
   using lane_t = C;
   using acc_t = C;
   static constexpr bool kVector = true;
+  // In the vector loop, floats take a plain max (one instruction on the dependency chain) and
+  // remember NaNs in a separate mask, instead of step()'s compare-or-blend.
+  static constexpr bool kNanFlag = std::is_floating_point_v<C>;
+  template <typename A> static A plain_step(A a, A x) { return (IsMax ? a > x : a < x) ? a : x; }
   static constexpr C identity() {
     if constexpr (std::is_floating_point_v<C>)
       return IsMax ? -std::numeric_limits<C>::infinity() : std::numeric_limits<C>::infinity();
@@ -123,11 +128,25 @@ typename R::acc_t reduce_contiguous(const typename R::C* p, int64_t n) {
         return x;
       };
       V v0 = V{} + R::identity(), v1 = v0, v2 = v0, v3 = v0;
-      for (; i + 4 * N <= m; i += 4 * N) {
-        v0 = R::step(v0, load(i));
-        v1 = R::step(v1, load(i + N));
-        v2 = R::step(v2, load(i + 2 * N));
-        v3 = R::step(v3, load(i + 3 * N));
+      if constexpr (R::kNanFlag) {
+        auto nan = V{} != V{};  // all false
+        for (; i + 4 * N <= m; i += 4 * N) {
+          const V x0 = load(i), x1 = load(i + N), x2 = load(i + 2 * N), x3 = load(i + 3 * N);
+          v0 = R::plain_step(v0, x0);
+          v1 = R::plain_step(v1, x1);
+          v2 = R::plain_step(v2, x2);
+          v3 = R::plain_step(v3, x3);
+          nan |= (x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3);
+        }
+        for (int64_t j = 0; j < N; ++j)
+          if (nan[j]) v0[j] = std::numeric_limits<C>::quiet_NaN();
+      } else {
+        for (; i + 4 * N <= m; i += 4 * N) {
+          v0 = R::step(v0, load(i));
+          v1 = R::step(v1, load(i + N));
+          v2 = R::step(v2, load(i + 2 * N));
+          v3 = R::step(v3, load(i + 3 * N));
+        }
       }
       for (int64_t j = 0; j < N; ++j)
         acc = R::combine(acc, static_cast<A>(R::combine(R::combine(v0[j], v1[j]), R::combine(v2[j], v3[j]))));
