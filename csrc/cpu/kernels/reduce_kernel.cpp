@@ -1,8 +1,8 @@
-// Reductions (sum, mean, prod, max, min, all, any, nansum) over any set of dims, compiled per
-// ISA level. The loop nest comes from cpu/reduce_plan.h. Two shapes of work:
+// Reductions (sum, mean, prod, max, min, all, any, nansum) over any set of dims, and max/min
+// with their index along one dim (arg_reduce), compiled per ISA level. The loop nest comes from cpu/reduce_plan.h. Two shapes of work:
 //  - inner reduced (sum along the last dim): every output reduces contiguous runs. Runs are
-//    reduced in blocks with kLanes independent accumulators (so the adds pipeline and
-//    vectorise), and block results are combined in the wider accumulator type: float32 sums
+//    reduced in blocks with independent vector accumulators (so the adds pipeline), and block
+//    results are combined in the wider accumulator type: float32 sums
 //    of 10^7 elements stay within ~1e-7 of the exact sum.
 //  - inner kept (sum along the first dim): input rows are accumulated into a tile of output
 //    accumulators, vectorised along the row.
