@@ -1,9 +1,10 @@
 // Reductions (sum, mean, prod, max, min, all, any, nansum) over any set of dims, and max/min
-// with their index along one dim (arg_reduce), compiled per ISA level. The loop nest comes from cpu/reduce_plan.h. Two shapes of work:
+// with their index along one dim (arg_reduce), compiled per ISA level. The loop nest comes
+// from cpu/reduce_plan.h. Two shapes of work:
 //  - inner reduced (sum along the last dim): every output reduces contiguous runs. Runs are
 //    reduced in blocks with independent vector accumulators (so the adds pipeline), and block
-//    results are combined in the wider accumulator type: float32 sums
-//    of 10^7 elements stay within ~1e-7 of the exact sum.
+//    results are combined in the wider accumulator type: float32 sums of 10^7 elements stay
+//    within ~1e-7 of the exact sum.
 //  - inner kept (sum along the first dim): input rows are accumulated into a tile of output
 //    accumulators, vectorised along the row.
 // Either way, work is split over threads by outputs when there are enough of them, else by
