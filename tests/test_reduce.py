@@ -39,6 +39,22 @@ def test_nan_propagates_and_wins_argmax():
     assert x.t().argmax(0).tolist() == [1, 0]  # the strided path agrees
 
 
+@pytest.mark.parametrize("rows", [1, 3, 4, 5, 9])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64"])
+def test_last_dim_reductions_of_row_groups(rows, dtype):
+    # Contiguous rows are reduced four at a time: each row's result must be its own, whatever
+    # its position in the group and whatever the row length's remainder to the vector width.
+    rng = np.random.default_rng(rows)
+    a = (rng.standard_normal((rows, 203)) * 100).astype(dtype)
+    if dtype.startswith("float"):
+        a[rows // 2, 150] = np.nan  # only this row's max, min and sum become NaN
+    x = pydl.from_numpy(a)
+    np.testing.assert_array_equal(x.amax(1).numpy(), a.max(1))
+    np.testing.assert_array_equal(x.amin(1).numpy(), a.min(1))
+    np.testing.assert_allclose(x.sum(1).numpy(), a.sum(1), rtol=1e-5)
+    np.testing.assert_allclose(x[:, :5].contiguous().prod(1).numpy(), a[:, :5].prod(1), rtol=1e-5)
+
+
 def test_named_tuples():
     x = pydl.tensor([[3.0, 1.0], [0.0, 5.0]])
     values, indices = pydl.max(x, 1)

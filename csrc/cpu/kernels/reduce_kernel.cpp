@@ -104,66 +104,88 @@ constexpr int kVectorBytes = 16;
 #endif
 constexpr int64_t kRunBlock = 4096;  // elements folded in lane_t before widening to acc_t
 
-// Reduces n contiguous compute-type values: blocks of kRunBlock elements fold into independent
-// lanes, each block's lanes then combine into the wider acc_t. Where the lanes are the input
-// type, they are four GCC vectors of the ISA's register width: an array of lanes would be kept in
-// memory by the compiler, costing a store and a reload per add.
-template <typename R>
-typename R::acc_t reduce_contiguous(const typename R::C* p, int64_t n) {
+// Reduces K runs of n contiguous compute-type values each (rows[k] -> acc[k]). Blocks of
+// kRunBlock elements fold into independent lanes; each block's lanes then combine into the
+// wider acc_t. Where the lanes are the input type, they are GCC vectors of the ISA's register
+// width (an array of scalar lanes would be kept in memory by the compiler, costing a store and
+// a reload per add). Several runs at once (K > 1) keep several memory streams in flight: one
+// core reads DRAM ~1.4x faster from four streams than from one.
+template <typename R, int K>
+void reduce_contiguous_rows(const typename R::C* const* rows, int64_t n, typename R::acc_t* out) {
   using C = typename R::C;
   using L = typename R::lane_t;
   using A = typename R::acc_t;
-  A acc = static_cast<A>(R::identity());
+  A acc[K];
+  for (int k = 0; k < K; ++k) acc[k] = static_cast<A>(R::identity());
   // Blocks bound the error of float sums; reducers that accumulate in the lane type need none.
   const int64_t block = std::is_same_v<L, A> ? std::max<int64_t>(n, 1) : kRunBlock;
   for (int64_t b = 0; b < n; b += block) {
     const int64_t m = std::min(block, n - b);
-    const C* q = p + b;
     int64_t i = 0;
     if constexpr (R::kVector && std::is_same_v<L, C> && !std::is_same_v<C, bool>) {
       typedef C V __attribute__((vector_size(kVectorBytes)));
       constexpr int64_t N = kVectorBytes / sizeof(C);
-      auto load = [q](int64_t at) {
+      constexpr int U = K == 1 ? 4 : 2;  // vectors per run: enough independent chains to pipeline
+      auto load = [](const C* q) {
         V x;
-        std::memcpy(&x, q + at, sizeof(V));
+        std::memcpy(&x, q, sizeof(V));
         return x;
       };
-      V v0 = V{} + R::identity(), v1 = v0, v2 = v0, v3 = v0;
-      if constexpr (R::kNanFlag) {
-        auto nan = V{} != V{};  // all false
-        for (; i + 4 * N <= m; i += 4 * N) {
-          const V x0 = load(i), x1 = load(i + N), x2 = load(i + 2 * N), x3 = load(i + 3 * N);
-          v0 = R::plain_step(v0, x0);
-          v1 = R::plain_step(v1, x1);
-          v2 = R::plain_step(v2, x2);
-          v3 = R::plain_step(v3, x3);
-          nan |= (x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3);
-        }
-        for (int64_t j = 0; j < N; ++j)
-          if (nan[j]) v0[j] = std::numeric_limits<C>::quiet_NaN();
-      } else {
-        for (; i + 4 * N <= m; i += 4 * N) {
-          v0 = R::step(v0, load(i));
-          v1 = R::step(v1, load(i + N));
-          v2 = R::step(v2, load(i + 2 * N));
-          v3 = R::step(v3, load(i + 3 * N));
+      V v[K][U];
+      [[maybe_unused]] decltype(V{} != V{}) nan[K];
+      for (int k = 0; k < K; ++k) {
+        for (int u = 0; u < U; ++u) v[k][u] = V{} + R::identity();
+        if constexpr (R::kNanFlag) nan[k] = V{} != V{};  // all false
+      }
+      for (; i + U * N <= m; i += U * N) {
+        for (int k = 0; k < K; ++k) {
+          for (int u = 0; u < U; ++u) {
+            const V x = load(rows[k] + b + i + u * N);
+            if constexpr (R::kNanFlag) {
+              // A plain max on the dependency chain; NaNs are remembered in a separate mask.
+              v[k][u] = R::plain_step(v[k][u], x);
+              nan[k] |= x != x;
+            } else {
+              v[k][u] = R::step(v[k][u], x);
+            }
+          }
         }
       }
-      for (int64_t j = 0; j < N; ++j)
-        acc = R::combine(acc, static_cast<A>(R::combine(R::combine(v0[j], v1[j]), R::combine(v2[j], v3[j]))));
+      for (int k = 0; k < K; ++k) {
+        for (int u = 1; u < U; ++u)
+          for (int64_t j = 0; j < N; ++j) v[k][0][j] = R::combine(v[k][0][j], v[k][u][j]);
+        if constexpr (R::kNanFlag)
+          for (int64_t j = 0; j < N; ++j)
+            if (nan[k][j]) v[k][0][j] = std::numeric_limits<C>::quiet_NaN();
+        for (int64_t j = 0; j < N; ++j) acc[k] = R::combine(acc[k], static_cast<A>(v[k][0][j]));
+      }
     } else {
-      L lanes[kLanes];
-      for (int64_t j = 0; j < kLanes; ++j) lanes[j] = R::identity();
-      for (; i + kLanes <= m; i += kLanes) {
+      for (int k = 0; k < K; ++k) {
+        const C* q = rows[k] + b;
+        L lanes[kLanes];
+        for (int64_t j = 0; j < kLanes; ++j) lanes[j] = R::identity();
+        int64_t r = 0;
+        for (; r + kLanes <= m; r += kLanes) {
 #pragma omp simd
-        for (int64_t j = 0; j < kLanes; ++j) lanes[j] = R::step(lanes[j], q[i + j]);
+          for (int64_t j = 0; j < kLanes; ++j) lanes[j] = R::step(lanes[j], q[r + j]);
+        }
+        for (int64_t j = 0; j < kLanes; ++j) acc[k] = R::combine(acc[k], static_cast<A>(lanes[j]));
+        i = r;
       }
-      for (int64_t j = 0; j < kLanes; ++j) acc = R::combine(acc, static_cast<A>(lanes[j]));
     }
-    L tail = R::identity();
-    for (; i < m; ++i) tail = R::step(tail, q[i]);
-    acc = R::combine(acc, static_cast<A>(tail));
+    for (int k = 0; k < K; ++k) {
+      L tail = R::identity();
+      for (int64_t r = i; r < m; ++r) tail = R::step(tail, rows[k][b + r]);
+      acc[k] = R::combine(acc[k], static_cast<A>(tail));
+    }
   }
+  for (int k = 0; k < K; ++k) out[k] = acc[k];
+}
+
+template <typename R>
+typename R::acc_t reduce_contiguous(const typename R::C* p, int64_t n) {
+  typename R::acc_t acc;
+  reduce_contiguous_rows<R, 1>(&p, n, &acc);
   return acc;
 }
 
@@ -212,9 +234,23 @@ void reduce_inner_reduced(const ReducePlan& plan, const T* in, out_t<R>* out) {
     // One reduced run per output (sum along the last dim) skips reduce_range's bookkeeping,
     // which costs as much as a short row.
     const bool one_run = plan.reduced.size() == 1 && plan.count > 0;
+    // Contiguous runs go four outputs at a time (see reduce_contiguous_rows).
+    const bool four_runs = one_run && plan.reduced[0].in_stride == 1 && !is_reduced_float_v<T>;
     parallel_for(0, plan.outputs, grain, [&](int64_t b, int64_t e) {
       Odometer o(plan.kept, b);
-      for (int64_t i = b; i < e; ++i, o.next()) {
+      int64_t i = b;
+      for (; four_runs && i + 4 <= e; i += 4) {
+        const typename R::C* rows[4];
+        int64_t at[4];
+        A acc[4];
+        for (int k = 0; k < 4; ++k, o.next()) {
+          rows[k] = reinterpret_cast<const typename R::C*>(in + o.in());
+          at[k] = o.out();
+        }
+        reduce_contiguous_rows<R, 4>(rows, plan.count, acc);
+        for (int k = 0; k < 4; ++k) out[at[k]] = R::finish(acc[k], plan.count);
+      }
+      for (; i < e; ++i, o.next()) {
         const auto acc = one_run ? reduce_run<T, R>(in + o.in(), plan.count, plan.reduced[0].in_stride)
                                  : reduce_range<T, R>(in + o.in(), plan.reduced, 0, plan.count);
         out[o.out()] = R::finish(acc, plan.count);
