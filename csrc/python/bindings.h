@@ -14,7 +14,8 @@ void init_random(py::module_& m);     // random_py.cpp: Generator, manual_seed, 
 void init_interop(py::module_& m);    // interop_py.cpp: NumPy and DLPack
 void init_config(py::module_& m);     // config_py.cpp: build info, threads, memory stats
 void init_dlpack(py::module_& m);     // dlpack_py.cpp: Tensor.__dlpack__, from_dlpack
-void init_math(py::module_& m);       // math_py.cpp: elementwise functions, methods, operators
+void init_math(py::module_& m);       // math_py.cpp: elementwise functions and methods
+void init_operators(py::module_& m);  // operators_py.cpp: +, -, <, ... on Tensor (number protocol slots)
 void init_math_args(py::module_& m);  // math_args_py.cpp: add(alpha=), clamp, where, isclose, ...
 void init_nn_functional(py::module_& m);  // nn_functional_py.cpp: pydl._C._nn activations
 void init_reduce(py::module_& m);     // reduce_py.cpp: sum, mean, amax, all, ...
@@ -51,8 +52,12 @@ py::object call_pair(const ReturnType& rt, const py::object& out, const char* op
 }
 
 
+// The name of h's type, for error messages.
+std::string type_name(py::handle h);
 // A tensor operand, or a Python number wrapped as a 0-d tensor that promotes like a number.
 Tensor operand(py::handle h, const char* op, const char* arg);
+// As operand(), but nullopt for anything else (a Python operator then returns NotImplemented).
+std::optional<Tensor> as_operand(py::handle h);
 // A reduction's `dim` (int, sequence of ints or None; `axis` is its alias): nullopt for None.
 OptionalDims dims_from_python(py::handle dim, py::handle axis, const char* op);
 // The out= keyword: None or a tensor (TypeError otherwise).

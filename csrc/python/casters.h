@@ -28,6 +28,21 @@ Shape shape_from_python(py::handle h, const char* what);     // TypeError if not
 // Python int -> int64 with PyTorch's errors (TypeError for bool and non-integers, RuntimeError on overflow).
 int64_t int_from_python(py::handle h, const char* what);
 
+// pydl.Tensor's type object, set when the class is bound (tensor_py.cpp).
+extern PyTypeObject* g_tensor_type;
+
+// Sets *out to the Tensor a pydl.Tensor (or subclass) instance holds and returns true; false
+// for anything else, or an instance whose __init__ never ran. A type check and a pointer read,
+// where pybind11's generic caster looks the type up in its registry on every call.
+inline bool tensor_from_python(PyObject* o, Tensor* out) {
+  if (!g_tensor_type || !PyObject_TypeCheck(o, g_tensor_type)) return false;
+  auto* inst = reinterpret_cast<pybind11::detail::instance*>(o);
+  pybind11::detail::value_and_holder vh = inst->get_value_and_holder();  // one C++ type: simple layout
+  if (!vh.holder_constructed()) return false;
+  *out = Tensor(vh.holder<std::shared_ptr<TensorImpl>>());
+  return true;
+}
+
 }  // namespace pydl::python
 
 namespace pybind11::detail {
@@ -36,6 +51,7 @@ template <>
 struct type_caster<pydl::Tensor> {
   PYBIND11_TYPE_CASTER(pydl::Tensor, const_name("Tensor"));
   bool load(handle src, bool convert) {
+    if (pydl::python::tensor_from_python(src.ptr(), &value)) return true;
     copyable_holder_caster<pydl::TensorImpl, std::shared_ptr<pydl::TensorImpl>> holder;
     if (!holder.load(src, convert)) return false;
     value = pydl::Tensor(static_cast<std::shared_ptr<pydl::TensorImpl>>(holder));

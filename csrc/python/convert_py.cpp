@@ -6,7 +6,7 @@
 
 namespace pydl::python {
 
-static std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
+std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
 
 static bool is_numpy_bool(py::handle h) {
   std::string mod = py::str(py::type::handle_of(h).attr("__module__"));

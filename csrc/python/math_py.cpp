@@ -1,17 +1,16 @@
 // Bindings of the elementwise math ops: functions (pydl.exp(x, out=...)), Tensor methods and
-// in-place variants (x.exp(), x.exp_()), and the Python operators (+, *, <, ~, ...). Each call
-// converts its arguments, releases the GIL and goes straight to the C++ op.
+// in-place variants (x.exp(), x.exp_()); the Python operators are in operators_py.cpp. Each
+// call converts its arguments, releases the GIL and goes straight to the C++ op.
 #include "ops/ops.h"
 #include "python/bindings.h"
 
 namespace pydl::python {
 
-static std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
-
 // A tensor, or a Python number wrapped as a 0-d tensor that promotes like a number; nullopt
 // for anything else.
-static std::optional<Tensor> as_operand(py::handle h) {
-  if (py::isinstance<TensorImpl>(h)) return h.cast<Tensor>();
+std::optional<Tensor> as_operand(py::handle h) {
+  Tensor t;
+  if (tensor_from_python(h.ptr(), &t)) return t;
   if (is_python_number(h)) return wrap_scalar(scalar_from_python(h, "other"));
   return std::nullopt;
 }
@@ -82,64 +81,6 @@ static const std::vector<NamedOp<BinaryOp>>& binary_bindings() {
   return table;
 }
 
-// The Python operator, its reflected and in-place forms, and the op they run.
-struct OperatorBinding {
-  const char* dunder;  // "add" -> __add__, __radd__, __iadd__
-  BinaryOp op;
-  bool reflected, inplace;
-};
-
-static Tensor run_binary(BinaryOp op, const Tensor& a, const Tensor& b, OutArg dest) {
-  switch (op) {
-    case BinaryOp::Add: return add(a, b, Scalar(int64_t(1)), dest);
-    case BinaryOp::Sub: return sub(a, b, Scalar(int64_t(1)), dest);
-    default: return binary(op, a, b, {}, dest);
-  }
-}
-
-static void init_operators(py::class_<TensorImpl, std::shared_ptr<TensorImpl>>& cls) {
-  const OperatorBinding ops[] = {
-      {"add", BinaryOp::Add, true, true}, {"sub", BinaryOp::Sub, true, true},
-      {"mul", BinaryOp::Mul, true, true}, {"truediv", BinaryOp::Div, true, true},
-      {"floordiv", BinaryOp::DivFloor, true, true}, {"mod", BinaryOp::Remainder, true, true},
-      {"pow", BinaryOp::Pow, true, true}, {"and", BinaryOp::BitwiseAnd, true, true},
-      {"or", BinaryOp::BitwiseOr, true, true}, {"xor", BinaryOp::BitwiseXor, true, true},
-      {"lshift", BinaryOp::LeftShift, true, true}, {"rshift", BinaryOp::RightShift, true, true},
-      {"eq", BinaryOp::Eq, false, false}, {"ne", BinaryOp::Ne, false, false},
-      {"lt", BinaryOp::Lt, false, false}, {"le", BinaryOp::Le, false, false},
-      {"gt", BinaryOp::Gt, false, false}, {"ge", BinaryOp::Ge, false, false},
-  };
-  for (const OperatorBinding& ob : ops) {
-    const BinaryOp op = ob.op;
-    const std::string name = ob.dunder;
-    // Anything but a tensor or a number gives NotImplemented, so Python tries the other operand.
-    // `self op number` for ** goes through pow(Tensor, Scalar) and its exact shortcuts.
-    auto apply = [op](Tensor a, const py::object& other, bool reflected, bool inplace) -> py::object {
-      std::optional<Tensor> b = as_operand(other);
-      if (!b) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-      const OutArg dest = inplace ? OutArg::self(a) : OutArg{};
-      if (op == BinaryOp::Pow && !reflected && b->impl()->is_wrapped_number())
-        return py::cast(pow(a, scalar_from_python(other, "exponent"), dest));
-      Tensor r;
-      {
-        py::gil_scoped_release nogil;
-        r = reflected ? run_binary(op, *b, a, dest) : run_binary(op, a, *b, dest);
-      }
-      return py::cast(r);
-    };
-    cls.def(("__" + name + "__").c_str(), [apply](Tensor self, py::object o) { return apply(self, o, false, false); });
-    if (ob.reflected)
-      cls.def(("__r" + name + "__").c_str(), [apply](Tensor self, py::object o) { return apply(self, o, true, false); });
-    if (ob.inplace)
-      cls.def(("__i" + name + "__").c_str(), [apply](Tensor self, py::object o) { return apply(self, o, false, true); });
-  }
-  cls.def("__neg__", [](const Tensor& x) { return unary(UnaryOp::Neg, x); })
-      .def("__pos__", [](const Tensor& x) { return x; })
-      .def("__abs__", [](const Tensor& x) { return unary(UnaryOp::Abs, x); })
-      .def("__invert__", [](const Tensor& x) { return unary(UnaryOp::BitwiseNot, x); });
-  // Defining __eq__ unsets __hash__; pydl/_tensor.py restores identity hashing as in PyTorch.
-}
-
 void init_math(py::module_& m) {
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>(m.attr("Tensor"));
   for (const NamedOp<UnaryOp>& ub : unary_bindings()) {
@@ -176,7 +117,6 @@ void init_math(py::module_& m) {
       }, py::arg("other"));
     }
   }
-  init_operators(cls);
 }
 
 }  // namespace pydl::python

@@ -70,6 +70,7 @@ PYBIND11_MODULE(_C, m) {
   init_config(m);
   init_dlpack(m);
   init_math(m);
+  init_operators(m);
   init_math_args(m);
   init_nn_functional(m);
   init_reduce(m);

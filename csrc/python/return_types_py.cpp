@@ -38,7 +38,6 @@ py::object ReturnType::make(std::initializer_list<py::object> items) const {
   return py::reinterpret_steal<py::object>(t);
 }
 
-static std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")); }
 
 // out=(values, indices): None, or a tuple/list of two tensors.
 std::optional<std::array<Tensor, 2>> out_pair(const py::object& out, const char* op) {

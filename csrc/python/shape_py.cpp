@@ -7,8 +7,6 @@ namespace {
 
 using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
 
-std::string type_name(py::handle h) { return py::str(py::type::handle_of(h).attr("__name__")).cast<std::string>(); }
-
 // A list or tuple of tensors (a tensor is a sequence too, but not a tensor list).
 std::vector<Tensor> tensor_list(py::handle h, const char* op) {
   PYDL_CHECK_TYPE(py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h), op,

@@ -82,6 +82,8 @@ Tensor to_method(const Tensor& self, const py::args& args, const py::kwargs& kw)
 
 }  // namespace
 
+PyTypeObject* g_tensor_type = nullptr;
+
 void init_tensor(py::module_& m) {
   using T = const Tensor&;
   py::class_<Storage, std::shared_ptr<Storage>>(m, "UntypedStorage",
@@ -97,6 +99,7 @@ void init_tensor(py::module_& m) {
       });
   py::class_<TensorImpl, std::shared_ptr<TensorImpl>> cls(m, "Tensor", py::dynamic_attr(),
       "A multi-dimensional array of one dtype on one device, with views that share memory.");
+  g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   cls
       // --- metadata
       .def_property_readonly("shape", [](T t) { return size_object(t.sizes()); })
