@@ -6,12 +6,12 @@ namespace pydl {
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   void* p = backend(device.type).allocate(nbytes, device.index);
-  return std::shared_ptr<Storage>(new Storage(p, nbytes, device, nullptr, nullptr));
+  return std::make_shared<Storage>(Private{}, p, nbytes, device, nullptr, nullptr);  // one allocation
 }
 
 std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, Device device, Deleter deleter,
                                        void* ctx) {
-  return std::shared_ptr<Storage>(new Storage(data, nbytes, device, deleter, ctx));
+  return std::make_shared<Storage>(Private{}, data, nbytes, device, deleter, ctx);
 }
 
 Storage::~Storage() {

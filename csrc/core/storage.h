@@ -19,6 +19,13 @@ class Storage {
   static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, Device device, Deleter deleter,
                                        void* ctx);
 
+  // Constructed only through allocate() / wrap(); the key lets them use std::make_shared.
+  class Private {
+    friend class Storage;
+    Private() = default;
+  };
+  Storage(Private, void* data, size_t nbytes, Device device, Deleter deleter, void* ctx)
+      : data_(data), nbytes_(nbytes), device_(device), deleter_(deleter), ctx_(ctx) {}
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   ~Storage();
@@ -29,8 +36,6 @@ class Storage {
   bool is_external() const { return deleter_ != nullptr; }
 
  private:
-  Storage(void* data, size_t nbytes, Device device, Deleter deleter, void* ctx)
-      : data_(data), nbytes_(nbytes), device_(device), deleter_(deleter), ctx_(ctx) {}
   void* data_;
   size_t nbytes_;
   Device device_;

@@ -83,12 +83,12 @@ static Tensor allocate_result(const Shape& shape, ScalarType dtype, Device dev, 
   return empty(shape, dtype, dev);
 }
 
-Prepared prepare_elementwise(const char* op, const std::vector<Tensor>& inputs, ScalarType result, OutArg dest) {
+Prepared prepare_elementwise(const char* op, std::vector<Tensor> inputs, ScalarType result, OutArg dest) {
   Prepared p;
-  p.inputs = inputs;
+  p.inputs = std::move(inputs);
   Shape shape;
-  for (const Tensor& t : inputs) shape = broadcast_shapes(shape, t.sizes(), op);
-  Device dev = common_device(op, inputs, dest.out);
+  for (const Tensor& t : p.inputs) shape = broadcast_shapes(shape, t.sizes(), op);
+  Device dev = common_device(op, p.inputs, dest.out);
   if (!dest.out) {
     // 0-d CPU operands joining a CUDA op are moved to the device first.
     for (Tensor& t : p.inputs)

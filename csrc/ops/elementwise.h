@@ -19,7 +19,7 @@ Tensor cast_operand(const Tensor& t, ScalarType dtype);
 // Runs `kernel(iter)` writing an op's result of dtype `result` and the broadcast shape of
 // `inputs` (already in their compute dtypes) into `dest`. Returns the written tensor.
 template <typename Kernel>
-Tensor run_elementwise(const char* op, const std::vector<Tensor>& inputs, ScalarType result, OutArg dest,
+Tensor run_elementwise(const char* op, std::vector<Tensor> inputs, ScalarType result, OutArg dest,
                        const Kernel& kernel);
 
 // --- implementation ---------------------------------------------------------------------------
@@ -30,14 +30,14 @@ struct Prepared {
   Tensor final;                  // what the op returns (== target unless a cast is needed)
   std::vector<Tensor> inputs;    // inputs, cloned where they partially overlap the target
 };
-Prepared prepare_elementwise(const char* op, const std::vector<Tensor>& inputs, ScalarType result, OutArg dest);
+Prepared prepare_elementwise(const char* op, std::vector<Tensor> inputs, ScalarType result, OutArg dest);
 void finish_elementwise(Prepared& p, OutArg dest);
 }  // namespace detail
 
 template <typename Kernel>
-Tensor run_elementwise(const char* op, const std::vector<Tensor>& inputs, ScalarType result, OutArg dest,
+Tensor run_elementwise(const char* op, std::vector<Tensor> inputs, ScalarType result, OutArg dest,
                        const Kernel& kernel) {
-  detail::Prepared p = detail::prepare_elementwise(op, inputs, result, dest);
+  detail::Prepared p = detail::prepare_elementwise(op, std::move(inputs), result, dest);
   if (p.target.numel() > 0) {
     ElementwiseIter iter(p.target, p.inputs, op);
     kernel(iter, backend(p.target.device().type));
