@@ -182,11 +182,22 @@ void reduce_contiguous_rows(const typename R::C* const* rows, int64_t n, typenam
   for (int k = 0; k < K; ++k) out[k] = acc[k];
 }
 
+// One run; a long one is read as four quarters at once (see above), combined in order.
 template <typename R>
 typename R::acc_t reduce_contiguous(const typename R::C* p, int64_t n) {
-  typename R::acc_t acc;
-  reduce_contiguous_rows<R, 1>(&p, n, &acc);
-  return acc;
+  using A = typename R::acc_t;
+  A acc;
+  if (n < 4 * kRunBlock) {
+    reduce_contiguous_rows<R, 1>(&p, n, &acc);
+    return acc;
+  }
+  const int64_t q = n / 4;
+  const typename R::C* quarters[4] = {p, p + q, p + 2 * q, p + 3 * q};
+  A part[4];
+  reduce_contiguous_rows<R, 4>(quarters, q, part);
+  const typename R::C* rest = p + 4 * q;
+  reduce_contiguous_rows<R, 1>(&rest, n - 4 * q, &acc);
+  return R::combine(R::combine(R::combine(part[0], part[1]), R::combine(part[2], part[3])), acc);
 }
 
 // Reduces n values of storage type T at p, `stride` elements apart.
