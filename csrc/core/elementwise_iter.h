@@ -39,7 +39,10 @@ class ElementwiseIter {
   void for_each_row(RowFn fn, const void* ctx, int64_t grain = kGrainSize) const;
 
  private:
+  static constexpr int64_t kTile = 64;  // edge of the tiles for_each_tiled_row walks
   void reorder_and_coalesce();
+  bool operands_disagree() const;
+  void for_each_tiled_row(RowFn fn, const void* ctx, int64_t grain) const;
 
   int ntensors_ = 0;
   Shape shape_;
