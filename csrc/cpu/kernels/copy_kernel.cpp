@@ -2,6 +2,9 @@
 // sides are contiguous); cross-dtype copies convert element by element, with a contiguous
 // loop the compiler vectorises for this file's ISA.
 #include <cstring>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 #include "core/convert.h"
 #include "core/dispatch.h"
@@ -25,12 +28,36 @@ void copy_bits(char** ptrs, const int64_t* strides, int64_t n) {
   }
 }
 
+// float32 <-> float16 with F16C: eight values per instruction instead of Half's bit
+// manipulation, rounding to nearest even and keeping Inf/NaN the same way.
+template <typename To, typename From>
+constexpr bool kF16cPair = (std::is_same_v<To, Half> && std::is_same_v<From, float>) ||
+                           (std::is_same_v<To, float> && std::is_same_v<From, Half>);
+
+template <typename To, typename From>
+int64_t convert_f16c(To* dst, const From* src, int64_t n) {
+  int64_t i = 0;
+#if defined(__F16C__)
+  for (; i + 8 <= n; i += 8) {
+    if constexpr (std::is_same_v<To, Half>) {
+      const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), h);
+    } else {
+      _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
+    }
+  }
+#endif
+  return i;  // elements done; the caller converts the rest
+}
+
 template <typename To, typename From>
 void convert_loop(char** ptrs, const int64_t* strides, int64_t n) {
   if (strides[0] == sizeof(To) && strides[1] == sizeof(From)) {
     To* __restrict__ dst = reinterpret_cast<To*>(ptrs[0]);
     const From* __restrict__ src = reinterpret_cast<const From*>(ptrs[1]);
-    for (int64_t i = 0; i < n; ++i) dst[i] = convert<To>(src[i]);
+    int64_t i = 0;
+    if constexpr (kF16cPair<To, From>) i = convert_f16c(dst, src, n);
+    for (; i < n; ++i) dst[i] = convert<To>(src[i]);
   } else {
     for (int64_t i = 0; i < n; ++i) {
       From v;
