@@ -32,6 +32,9 @@ from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noq
 from ._config import show_config  # noqa: F401
 from . import cuda, cpu, nn  # noqa: F401
 from . import linalg, return_types  # noqa: F401
+from . import autograd  # noqa: F401
+from .autograd.grad_mode import (  # noqa: F401
+    no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled)
 
 __version__ = _C._build_info()["version"]
 

@@ -27,7 +27,7 @@ def _repr(self):
         default_dtype_name=repr(_C.get_default_dtype()).split(".")[-1],
         device=str(self.device),
         requires_grad=self.requires_grad,
-        grad_fn_name=None if self.grad_fn is None else type(self.grad_fn).__name__,
+        grad_fn_name=None if self.grad_fn is None else self.grad_fn.name(),
     )
 
 

@@ -40,8 +40,15 @@ void TensorImpl::set_sizes_and_strides(Shape sizes, Shape strides, int64_t stora
   refresh();
 }
 
+TensorImpl::~TensorImpl() = default;
+
+bool TensorImpl::requires_grad() const { return autograd_ && autograd_->requires_grad; }
+
 void TensorImpl::set_requires_grad(bool r) {
   if (!r && !autograd_) return;
+  PYDL_CHECK(r || !autograd_->grad_fn,
+             "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a "
+             "subgraph that doesn't require differentiation use var_no_grad = var.detach().");
   PYDL_CHECK(!r || is_floating(dtype_),
              "only Tensors of floating point dtype can require gradients (got ", dtype_, ")");
   autograd_meta().requires_grad = r;

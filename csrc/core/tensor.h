@@ -5,7 +5,9 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "core/device.h"
 #include "core/dtype.h"
@@ -24,16 +26,16 @@ struct VersionCounter {
   std::atomic<uint32_t> version{0};
 };
 
-// Autograd state; the autograd engine grows this (grad_fn, hooks, ...).
-struct AutogradMeta {
-  bool requires_grad = false;
-  std::shared_ptr<TensorImpl> grad;
-};
+namespace autograd {
+class Node;
+}
+struct AutogradMeta;  // defined after Tensor, below
 
 class TensorImpl {
  public:
   TensorImpl(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, int64_t storage_offset,
              ScalarType dtype, std::shared_ptr<VersionCounter> version);
+  ~TensorImpl();
 
   const Shape& sizes() const { return sizes_; }
   const Shape& strides() const { return strides_; }
@@ -53,7 +55,7 @@ class TensorImpl {
   uint32_t version() const { return version_->version.load(std::memory_order_relaxed); }
   void bump_version() { version_->version.fetch_add(1, std::memory_order_relaxed); }
 
-  bool requires_grad() const { return autograd_ && autograd_->requires_grad; }
+  bool requires_grad() const;
   void set_requires_grad(bool r);  // checks the dtype can carry gradients
   AutogradMeta& autograd_meta();   // created on first use
   AutogradMeta* autograd_meta_if_any() const { return autograd_.get(); }
@@ -114,6 +116,22 @@ class Tensor {
 
  private:
   std::shared_ptr<TensorImpl> impl_;
+};
+
+// Autograd state, created on a tensor's first use of autograd (see csrc/autograd/).
+struct AutogradMeta {
+  bool requires_grad = false;  // set on leaves by the user; true on every output with a grad_fn
+  bool retains_grad = false;   // a non-leaf whose .grad the engine fills (retain_grad())
+  std::shared_ptr<TensorImpl> grad;
+  // The node that computed this tensor (null for leaves) and which of its outputs it is.
+  std::shared_ptr<autograd::Node> grad_fn;
+  uint32_t output_nr = 0;
+  // A leaf's AccumulateGrad node, shared by every graph that uses the leaf while one is alive.
+  std::weak_ptr<autograd::Node> grad_accumulator;
+  // Leaf hooks: run on the incoming gradient before it is accumulated (non-leaf tensors keep
+  // theirs on grad_fn), and after accumulation, with the tensor.
+  std::vector<std::function<Tensor(const Tensor&)>> hooks;
+  std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;
 };
 
 // --- Construction -------------------------------------------------------------------------

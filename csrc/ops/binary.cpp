@@ -1,6 +1,7 @@
 // Binary elementwise ops: arithmetic, comparisons, logic, bitwise, min/max. Each BinaryOp has a
 // dtype rule (binary_rule); Python numbers arrive as wrapped 0-d tensors and promote like
 // numbers (int32 tensor + 2.5 -> float32). Kernels: cpu/kernels/binary_kernel.cpp.
+#include "autograd/formulas.h"
 #include "core/dispatch.h"
 #include "ops/elementwise.h"
 
@@ -73,6 +74,59 @@ bool has_zero(const Tensor& t) {
   });
 }
 
+// Records the backward of r = op(a, b). Gradients are summed back over broadcast dims.
+void record_binary(BinaryOp op, const OpParams& p, const Tensor& a, const Tensor& b, const Tensor& r) {
+  using autograd::BackwardContext;
+  using autograd::record;
+  using autograd::sum_to;
+  using Grads = std::vector<Tensor>;
+  const Shape sa = a.sizes(), sb = b.sizes();
+  switch (op) {
+    case BinaryOp::Add:
+    case BinaryOp::AddAlpha: {
+      const double alpha = op == BinaryOp::Add ? 1.0 : p.a;
+      record("AddBackward0", {a, b}, {r}, {}, {}, [sa, sb, alpha](const BackwardContext& c) {
+        return Grads{c.needs(0) ? sum_to(c.grad(), sa) : Tensor(),
+                     c.needs(1) ? sum_to(alpha == 1.0 ? c.grad() : c.grad() * alpha, sb) : Tensor()};
+      });
+      return;
+    }
+    case BinaryOp::Sub:
+      record("SubBackward0", {a, b}, {r}, {}, {}, [sa, sb](const BackwardContext& c) {
+        return Grads{c.needs(0) ? sum_to(c.grad(), sa) : Tensor(), c.needs(1) ? sum_to(-c.grad(), sb) : Tensor()};
+      });
+      return;
+    case BinaryOp::Mul:
+      record("MulBackward0", {a, b}, {r}, {a, b}, {}, [sa, sb](const BackwardContext& c) {
+        const Tensor &x = c.saved[0], &y = c.saved[1];
+        return Grads{c.needs(0) ? sum_to(c.grad() * y, sa) : Tensor(), c.needs(1) ? sum_to(c.grad() * x, sb) : Tensor()};
+      });
+      return;
+    case BinaryOp::Div:
+      record("DivBackward0", {a, b}, {r}, {a, b}, {}, [sa, sb](const BackwardContext& c) {
+        const Tensor &x = c.saved[0], &y = c.saved[1];
+        return Grads{c.needs(0) ? sum_to(c.grad() / y, sa) : Tensor(),
+                     c.needs(1) ? sum_to(-c.grad() * x / (y * y), sb) : Tensor()};
+      });
+      return;
+    case BinaryOp::Pow:
+      record("PowBackward1", {a, b}, {r}, {a, b}, {r}, [sa, sb](const BackwardContext& c) {
+        const Tensor &x = c.saved[0], &y = c.saved[1], &out = c.saved[2];
+        Grads g(2);
+        if (c.needs(0)) g[0] = sum_to(c.grad() * y * binary(BinaryOp::Pow, x, y - 1.0), sa);
+        // d/dy x^y = x^y log x, taken as 0 where x == 0 (PyTorch's convention: 0^y is flat in y).
+        if (c.needs(1)) {
+          Tensor zero = binary(BinaryOp::Eq, x, wrap_scalar(Scalar(0.0)));
+          g[1] = sum_to(where(zero, wrap_scalar(Scalar(0.0)), c.grad() * out * unary(UnaryOp::Log, x)), sb);
+        }
+        return g;
+      });
+      return;
+    default:
+      record(binary_info(op).name, {a, b}, {r}, {}, {}, autograd::not_implemented(binary_info(op).name));
+  }
+}
+
 }  // namespace
 
 const char* binary_name(BinaryOp op) { return binary_info(op).name; }
@@ -112,8 +166,10 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const OpParams& p, 
       result = ScalarType::Bool;
       break;
   }
-  return run_elementwise(info.name, {cast_operand(a, compute), cast_operand(b, compute)}, result, dest,
-                         [&](const ElementwiseIter& it, Backend& be) { be.binary(op, it, p); });
+  Tensor r = run_elementwise(info.name, {cast_operand(a, compute), cast_operand(b, compute)}, result, dest,
+                             [&](const ElementwiseIter& it, Backend& be) { be.binary(op, it, p); });
+  if (!dest.out && is_floating(result) && autograd::needs_grad({&a, &b})) record_binary(op, p, a, b, r);
+  return r;
 }
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha, OutArg dest) {
@@ -147,8 +203,19 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, OutArg dest) 
   PYDL_CHECK(cond.dtype() == ScalarType::Bool || cond.dtype() == ScalarType::UInt8,
              "where expected condition to be a boolean tensor, but got a tensor with dtype ", cond.dtype());
   const ScalarType dt = result_type({a, b});
-  return run_elementwise("where", {cast_operand(cond, ScalarType::Bool), cast_operand(a, dt), cast_operand(b, dt)}, dt,
-                         dest, [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::Where, it, {}); });
+  Tensor r = run_elementwise("where", {cast_operand(cond, ScalarType::Bool), cast_operand(a, dt), cast_operand(b, dt)},
+                             dt, dest, [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::Where, it, {}); });
+  if (!dest.out && is_floating(dt) && autograd::needs_grad({&a, &b})) {
+    // The gradient goes to whichever side was picked, element by element.
+    const Shape sa = a.sizes(), sb = b.sizes();
+    autograd::record("WhereBackward0", {a, b}, {r}, {cond}, {}, [sa, sb](const autograd::BackwardContext& c) {
+      const Tensor& picked = c.saved[0];
+      Tensor zero = wrap_scalar(Scalar(0.0));
+      return std::vector<Tensor>{c.needs(0) ? autograd::sum_to(where(picked, c.grad(), zero), sa) : Tensor(),
+                                 c.needs(1) ? autograd::sum_to(where(picked, zero, c.grad()), sb) : Tensor()};
+    });
+  }
+  return r;
 }
 
 Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& weight, OutArg dest) {

@@ -1,4 +1,5 @@
 // copy_ and the ops built on it: contiguous, clone, to, fill_, zero_.
+#include "autograd/formulas.h"
 #include "backend/backend.h"
 #include "core/convert.h"
 #include "ops/ops.h"
@@ -60,19 +61,30 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   return dst;
 }
 
+// A copy's gradient is the incoming one, cast back to the source's dtype and device.
+static Tensor record_copy(const char* name, const Tensor& src, const Tensor& out) {
+  if (!autograd::needs_grad({&src}) || !is_floating(out.dtype())) return out;
+  const ScalarType dt = src.dtype();
+  const Device dev = src.device();
+  autograd::record(name, {src}, {out}, {}, {}, [dt, dev](const autograd::BackwardContext& c) {
+    return std::vector<Tensor>{to(c.grad(), dt, dev, false)};
+  });
+  return out;
+}
+
 Tensor contiguous(const Tensor& t) {
   if (t.is_contiguous()) return t;
   Tensor out = empty(t.sizes(), t.dtype(), t.device());
   ElementwiseIter iter(out, {t}, "contiguous");
   backend(t.device().type).copy(iter);
-  return out;
+  return record_copy("CloneBackward0", t, out);
 }
 
 Tensor clone(const Tensor& t) {
   Tensor out = empty_preserving_layout(t, t.dtype(), t.device());
   ElementwiseIter iter(out, {t}, "clone");
   if (t.numel() > 0) backend(t.device().type).copy(iter);
-  return out;
+  return record_copy("CloneBackward0", t, out);
 }
 
 Tensor to(const Tensor& t, std::optional<ScalarType> dtype, std::optional<Device> device, bool copy) {
@@ -80,9 +92,12 @@ Tensor to(const Tensor& t, std::optional<ScalarType> dtype, std::optional<Device
   Device dev = device ? canonical_device(*device) : t.device();
   if (!copy && dt == t.dtype() && dev == t.device()) return t;
   Tensor out = empty_preserving_layout(t, dt, dev);
-  copy_(out, t);
+  {
+    autograd::AutoGradMode no_record(false);  // copy_ into a fresh tensor: recorded as one op below
+    copy_(out, t);
+  }
   out.impl()->version_counter()->version = 0;  // a fresh tensor, not a modified one
-  return out;
+  return record_copy("ToCopyBackward0", t, out);
 }
 
 Tensor& fill_(Tensor& t, const Scalar& value) {

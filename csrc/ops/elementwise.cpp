@@ -1,5 +1,6 @@
 #include "ops/elementwise.h"
 
+#include "autograd/grad_mode.h"
 #include "core/convert.h"
 #include "core/dispatch.h"
 
@@ -83,6 +84,26 @@ static Tensor allocate_result(const Shape& shape, ScalarType dtype, Device dev, 
   return empty(shape, dtype, dev);
 }
 
+static bool inputs_require_grad(const std::vector<Tensor>& inputs) {
+  for (const Tensor& t : inputs)
+    if (t.requires_grad()) return true;
+  return false;
+}
+
+// In-place and out= writes are not recorded by autograd yet: refuse them where a gradient
+// would silently go wrong, with PyTorch's messages where PyTorch refuses too.
+static void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& out, bool inplace) {
+  if (!autograd::GradMode::is_enabled() || !(inputs_need_grad || out.requires_grad())) return;
+  const AutogradMeta* meta = out.impl()->autograd_meta_if_any();
+  const bool leaf = !meta || !meta->grad_fn;
+  PYDL_CHECK(!(inplace && leaf && out.requires_grad()),
+             "a leaf Variable that requires grad is being used in an in-place operation.");
+  PYDL_CHECK(inplace, op, "(): functions with out=... arguments don't support automatic differentiation, but one of "
+             "the arguments requires grad.");
+  PYDL_CHECK(false, op, "_: in-place operations on tensors that take part in autograd are not supported by pydl yet; "
+             "use the out-of-place form (x = x.", op, "(...)) or run it under pydl.no_grad().");
+}
+
 Prepared prepare_elementwise(const char* op, std::vector<Tensor> inputs, ScalarType result, OutArg dest) {
   Prepared p;
   p.inputs = std::move(inputs);
@@ -97,6 +118,7 @@ Prepared prepare_elementwise(const char* op, std::vector<Tensor> inputs, ScalarT
     return p;
   }
   Tensor& out = *dest.out;
+  check_autograd_target(op, inputs_require_grad(p.inputs), out, dest.inplace);
   if (dest.inplace) {
     PYDL_CHECK(out.sizes() == shape, op, ": output with shape ", out.sizes(), " doesn't match the broadcast shape ",
                shape);

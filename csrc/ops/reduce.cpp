@@ -2,6 +2,8 @@
 // count_nonzero, and the machinery they share (reduce.h).
 #include "ops/reduce.h"
 
+#include "autograd/formulas.h"
+
 #include "ops/elementwise.h"
 
 namespace pydl {
@@ -84,8 +86,22 @@ Tensor logical(ReduceOp op, const char* name, const Tensor& x, const OptionalDim
 
 }  // namespace
 
+// sum and mean: the gradient is g broadcast back over the reduced dims (divided by the count
+// for mean).
+static void record_sum(const char* name, const Tensor& x, const Tensor& r, const OptionalDims& dims, bool keepdim,
+                       double scale) {
+  const Shape sizes = x.sizes();
+  autograd::record(name, {x}, {r}, {}, {}, [sizes, dims, keepdim, scale](const autograd::BackwardContext& c) {
+    Tensor g = autograd::expand_reduced(c.grad(), sizes, dims, keepdim);
+    return std::vector<Tensor>{scale == 1.0 ? g : g * scale};
+  });
+}
+
 Tensor sum(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
-  return sum_like(ReduceOp::Sum, "sum", x, dims, keepdim, dtype, dest);
+  Tensor r = sum_like(ReduceOp::Sum, "sum", x, dims, keepdim, dtype, dest);
+  if (!dest.out && is_floating(r.dtype()) && autograd::needs_grad({&x}))
+    record_sum(dims ? "SumBackward1" : "SumBackward0", x, r, dims, keepdim, 1.0);
+  return r;
 }
 
 Tensor nansum(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
@@ -96,7 +112,12 @@ Tensor nansum(const Tensor& x, const OptionalDims& dims, bool keepdim, std::opti
 Tensor mean(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
   const ScalarType dt = dtype.value_or(x.dtype());
   check_floating_result("mean", dt);
-  return sum_like(ReduceOp::Mean, "mean", x, dims, keepdim, dt, dest);
+  Tensor r = sum_like(ReduceOp::Mean, "mean", x, dims, keepdim, dt, dest);
+  if (!dest.out && autograd::needs_grad({&x})) {
+    const double count = r.numel() == 0 ? 1.0 : static_cast<double>(x.numel()) / static_cast<double>(r.numel());
+    record_sum(dims ? "MeanBackward1" : "MeanBackward0", x, r, dims, keepdim, 1.0 / count);
+  }
+  return r;
 }
 
 Tensor nanmean(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {

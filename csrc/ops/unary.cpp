@@ -1,5 +1,6 @@
 // Unary elementwise ops: exp, log, abs, sigmoid, gelu, isnan, ... Each UnaryOp has a dtype rule
 // (the table in unary_rule); the kernels live in cpu/kernels/unary_kernel.cpp.
+#include "autograd/formulas.h"
 #include "ops/elementwise.h"
 
 namespace pydl {
@@ -91,6 +92,57 @@ UnaryInfo unary_info(UnaryOp op) {
   __builtin_unreachable();
 }
 
+// d op(x) / dx times g, for r = op(x), with pydl ops. Undefined: no formula yet.
+Tensor unary_backward(UnaryOp op, const OpParams& p, const Tensor& g, const Tensor& x, const Tensor& r) {
+  auto call = [](UnaryOp u, const Tensor& t) { return unary(u, t); };
+  switch (op) {
+    case UnaryOp::Neg: return -g;
+    case UnaryOp::Abs: return g * call(UnaryOp::Sign, x);
+    case UnaryOp::Square: return g * x * 2.0;
+    case UnaryOp::Relu: return g * binary(BinaryOp::Gt, r, wrap_scalar(Scalar(0.0)));
+    case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
+    case UnaryOp::RoundDecimals:
+      return g * 0.0;  // flat almost everywhere, like PyTorch
+    case UnaryOp::Frac: return g;
+    case UnaryOp::Exp: return g * r;
+    case UnaryOp::Exp2: return g * r * 0.69314718055994530942;
+    case UnaryOp::Expm1: return g * (r + 1.0);
+    case UnaryOp::Log: return g / x;
+    case UnaryOp::Log2: return g / (x * 0.69314718055994530942);
+    case UnaryOp::Log10: return g / (x * 2.30258509299404568402);
+    case UnaryOp::Log1p: return g / (x + 1.0);
+    case UnaryOp::Sqrt: return g / (r * 2.0);
+    case UnaryOp::Rsqrt: return g * r * r * r * -0.5;
+    case UnaryOp::Reciprocal: return -g * r * r;
+    case UnaryOp::Sin: return g * call(UnaryOp::Cos, x);
+    case UnaryOp::Cos: return -g * call(UnaryOp::Sin, x);
+    case UnaryOp::Tan: return g * (r * r + 1.0);
+    case UnaryOp::Asin: return g * call(UnaryOp::Rsqrt, 1.0 - x * x);
+    case UnaryOp::Acos: return -g * call(UnaryOp::Rsqrt, 1.0 - x * x);
+    case UnaryOp::Atan: return g / (x * x + 1.0);
+    case UnaryOp::Sinh: return g * call(UnaryOp::Cosh, x);
+    case UnaryOp::Cosh: return g * call(UnaryOp::Sinh, x);
+    case UnaryOp::Tanh: return g * (1.0 - r * r);
+    case UnaryOp::Sigmoid: return g * r * (1.0 - r);
+    case UnaryOp::Erf: return g * call(UnaryOp::Exp, -(x * x)) * 1.12837916709551257390;  // 2/sqrt(pi)
+    case UnaryOp::Silu: {
+      Tensor s = call(UnaryOp::Sigmoid, x);
+      return g * s * (x * (1.0 - s) + 1.0);
+    }
+    case UnaryOp::PowScalar: return g * unary(UnaryOp::PowScalar, x, OpParams{p.a - 1.0}) * p.a;
+    default: return Tensor();
+  }
+}
+
+void record_unary(UnaryOp op, const OpParams& p, const Tensor& x, const Tensor& r) {
+  const char* name = unary_info(op).name;
+  autograd::record(name, {x}, {r}, {x}, {r}, [op, p, name](const autograd::BackwardContext& c) {
+    Tensor g = unary_backward(op, p, c.grad(), c.saved[0], c.saved[1]);
+    PYDL_CHECK_NOT_IMPLEMENTED(g.defined(), "the derivative for '", name, "' is not implemented.");
+    return std::vector<Tensor>{g};
+  });
+}
+
 }  // namespace
 
 const char* unary_name(UnaryOp op) { return unary_info(op).name; }
@@ -135,8 +187,10 @@ Tensor unary(UnaryOp op, const Tensor& x, const OpParams& p, OutArg dest) {
       if (is_floating(dt)) unsupported(info.name, dt);
       break;
   }
-  return run_elementwise(info.name, {cast_operand(x, compute)}, result, dest,
-                         [&](const ElementwiseIter& it, Backend& b) { b.unary(op, it, p); });
+  Tensor r = run_elementwise(info.name, {cast_operand(x, compute)}, result, dest,
+                             [&](const ElementwiseIter& it, Backend& b) { b.unary(op, it, p); });
+  if (!dest.out && is_floating(result) && autograd::needs_grad({&x})) record_unary(op, p, x, r);
+  return r;
 }
 
 Tensor pow(const Tensor& x, const Scalar& exponent, OutArg dest) {

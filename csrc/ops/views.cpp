@@ -1,9 +1,31 @@
 // View ops: new sizes/strides/offset over the same storage and version counter.
+#include "autograd/formulas.h"
 #include <algorithm>
 
 #include "ops/ops.h"
 
 namespace pydl {
+
+// Returns the view `out` of t, recording `fn` as its backward when t takes part in autograd.
+static Tensor with_grad(const char* name, const Tensor& t, Tensor out, autograd::BackwardFn fn) {
+  if (autograd::needs_grad({&t})) autograd::record(name, {t}, {out}, {}, {}, std::move(fn));
+  return out;
+}
+
+// Gradient of a view that picks some of t's elements: g written into zeros of t's shape.
+// (Its own backward is not recorded yet: no double backward through slicing.)
+template <typename Pick>
+static autograd::BackwardFn scatter_into_zeros(const Tensor& t, Pick pick) {
+  const Shape sizes = t.sizes();
+  const ScalarType dt = t.dtype();
+  const Device dev = t.device();
+  return [sizes, dt, dev, pick](const autograd::BackwardContext& c) {
+    Tensor z = full(sizes, Scalar(0.0), dt, dev);
+    Tensor part = pick(z);
+    copy_(part, c.grad());
+    return std::vector<Tensor>{z};
+  };
+}
 
 Shape infer_size(const Shape& sizes, int64_t numel, const char* op) {
   Shape out = sizes;
@@ -70,7 +92,9 @@ Tensor view(const Tensor& t, const Shape& sizes) {
   auto strides = view_strides(t.sizes(), t.strides(), shape);
   PYDL_CHECK(strides.has_value(), "view size is not compatible with input tensor's size and stride (at "
              "least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
-  return make_view(t, shape, *strides, t.storage_offset());
+  const Shape in = t.sizes();
+  return with_grad("ViewBackward0", t, make_view(t, shape, *strides, t.storage_offset()),
+                   [in](const autograd::BackwardContext& c) { return std::vector<Tensor>{reshape(c.grad(), in)}; });
 }
 
 Tensor view_dtype(const Tensor& t, ScalarType dtype) {
@@ -108,8 +132,11 @@ Tensor view_dtype(const Tensor& t, ScalarType dtype) {
 
 Tensor reshape(const Tensor& t, const Shape& sizes) {
   Shape shape = infer_size(sizes, t.numel(), "reshape");
-  if (auto strides = view_strides(t.sizes(), t.strides(), shape))
-    return make_view(t, shape, *strides, t.storage_offset());
+  if (auto strides = view_strides(t.sizes(), t.strides(), shape)) {
+    const Shape in = t.sizes();
+    return with_grad("ViewBackward0", t, make_view(t, shape, *strides, t.storage_offset()),
+                     [in](const autograd::BackwardContext& c) { return std::vector<Tensor>{reshape(c.grad(), in)}; });
+  }
   return view(contiguous(t), shape);  // not viewable: t is not contiguous, so this copies
 }
 
@@ -127,7 +154,10 @@ Tensor permute(const Tensor& t, const Shape& dims) {
     sizes[i] = t.sizes()[d];
     strides[i] = t.strides()[d];
   }
-  return make_view(t, sizes, strides, t.storage_offset());
+  Shape inverse(nd);
+  for (int64_t i = 0; i < nd; ++i) inverse[wrap_dim(dims[i], nd)] = i;
+  return with_grad("PermuteBackward0", t, make_view(t, sizes, strides, t.storage_offset()),
+                   [inverse](const autograd::BackwardContext& c) { return std::vector<Tensor>{permute(c.grad(), inverse)}; });
 }
 
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
@@ -138,12 +168,13 @@ Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
     std::swap(sizes[a], sizes[b]);
     std::swap(strides[a], strides[b]);
   }
-  return make_view(t, sizes, strides, t.storage_offset());
+  return with_grad("TransposeBackward0", t, make_view(t, sizes, strides, t.storage_offset()),
+                   [a, b](const autograd::BackwardContext& c) { return std::vector<Tensor>{transpose(c.grad(), a, b)}; });
 }
 
 Tensor t_(const Tensor& t) {
   PYDL_CHECK(t.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", t.dim(), "D");
-  return t.dim() < 2 ? make_view(t, t.sizes(), t.strides(), t.storage_offset()) : transpose(t, 0, 1);
+  return t.dim() < 2 ? view(t, t.sizes()) : transpose(t, 0, 1);
 }
 
 Tensor matrix_transpose(const Tensor& t) {
@@ -182,7 +213,9 @@ Tensor expand(const Tensor& t, const Shape& sizes) {
       out_strides[i] = (want == 1 && td > 0) ? out_sizes[i + 1] * out_strides[i + 1] : 0;
     }
   }
-  return make_view(t, out_sizes, out_strides, t.storage_offset());
+  const Shape in = t.sizes();
+  return with_grad("ExpandBackward0", t, make_view(t, out_sizes, out_strides, t.storage_offset()),
+                   [in](const autograd::BackwardContext& c) { return std::vector<Tensor>{autograd::sum_to(c.grad(), in)}; });
 }
 
 Tensor squeeze(const Tensor& t, const std::optional<Shape>& dims) {
@@ -205,7 +238,9 @@ Tensor squeeze(const Tensor& t, const std::optional<Shape>& dims) {
     sizes.push_back(t.sizes()[d]);
     strides.push_back(t.strides()[d]);
   }
-  return make_view(t, sizes, strides, t.storage_offset());
+  const Shape in = t.sizes();
+  return with_grad("SqueezeBackward0", t, make_view(t, sizes, strides, t.storage_offset()),
+                   [in](const autograd::BackwardContext& c) { return std::vector<Tensor>{reshape(c.grad(), in)}; });
 }
 
 Tensor unsqueeze(const Tensor& t, int64_t dim) {
@@ -214,7 +249,9 @@ Tensor unsqueeze(const Tensor& t, int64_t dim) {
   int64_t stride = d < t.dim() ? t.sizes()[d] * t.strides()[d] : 1;
   sizes.insert(sizes.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
-  return make_view(t, sizes, strides, t.storage_offset());
+  const Shape in = t.sizes();
+  return with_grad("UnsqueezeBackward0", t, make_view(t, sizes, strides, t.storage_offset()),
+                   [in](const autograd::BackwardContext& c) { return std::vector<Tensor>{reshape(c.grad(), in)}; });
 }
 
 Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
@@ -222,7 +259,7 @@ Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
   int64_t s = wrap_dim(start_dim, nd), e = wrap_dim(end_dim, nd);
   PYDL_CHECK(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim");
   if (nd == 0) return reshape(t, Shape{1});
-  if (s == e) return make_view(t, t.sizes(), t.strides(), t.storage_offset());
+  if (s == e) return view(t, t.sizes());
   Shape sizes;
   for (int64_t d = 0; d < s; ++d) sizes.push_back(t.sizes()[d]);
   int64_t merged = 1;
@@ -270,7 +307,8 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std
   if (!__builtin_mul_overflow(strides[d], step, &stepped)) strides[d] = stepped;
   else PYDL_CHECK(len <= 1, "slice: stride ", strides[d], " * step ", step, " overflows");
   // Like PyTorch, an empty slice still points at its (clamped) start.
-  return make_view(t, sizes, strides, t.storage_offset() + start * t.strides()[d]);
+  return with_grad("SliceBackward0", t, make_view(t, sizes, strides, t.storage_offset() + start * t.strides()[d]),
+                   scatter_into_zeros(t, [d, start, stop, step](const Tensor& z) { return slice(z, d, start, stop, step); }));
 }
 
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
@@ -297,7 +335,8 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
   int64_t offset = t.storage_offset() + index * strides[d];
   sizes.erase(sizes.begin() + d);
   strides.erase(strides.begin() + d);
-  return make_view(t, sizes, strides, offset);
+  return with_grad("SelectBackward0", t, make_view(t, sizes, strides, offset),
+                   scatter_into_zeros(t, [d, index](const Tensor& z) { return select(z, d, index); }));
 }
 
 Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, std::optional<int64_t> offset) {

@@ -144,6 +144,13 @@ void init_tensor(py::module_& m) {
       .def_property("grad",
           [](T t) -> Tensor {
             auto* meta = t.impl()->autograd_meta_if_any();
+            if (meta && meta->grad_fn && !meta->retains_grad) {
+              if (PyErr_WarnEx(PyExc_UserWarning, "The .grad attribute of a Tensor that is not a leaf Tensor is "
+                               "being accessed. Its .grad attribute won't be populated during autograd.backward(). "
+                               "If you indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                               ".retain_grad() on the non-leaf Tensor.", 1) != 0)
+                throw py::error_already_set();  // warnings turned into errors
+            }
             return meta && meta->grad ? Tensor(meta->grad) : Tensor();
           },
           [](T t, py::object g) {
@@ -162,10 +169,14 @@ void init_tensor(py::module_& m) {
             PYDL_CHECK(grad.device() == t.device(), "assigned grad has data located on a different device");
             t.impl()->autograd_meta().grad = grad.impl_ptr();
           })
-      .def_property_readonly("is_leaf", [](T) { return true; })
-      .def_property_readonly("grad_fn", [](T) { return py::none(); })
       .def("detach", [](T t) { return detach(t); }, "A new tensor sharing memory, cut from the autograd graph.")
-      .def("detach_", [](T t) { t.impl()->set_requires_grad(false); return t; })
+      .def("detach_", [](T t) {
+        if (AutogradMeta* meta = t.impl()->autograd_meta_if_any()) {
+          meta->grad_fn.reset();
+          meta->requires_grad = false;
+        }
+        return t;
+      }, "Cuts this tensor from the autograd graph in place (it becomes a leaf).")
       .def_property_readonly("data", [](T t) { return detach(t); })
       // --- views
       .def("view", [](T t, py::args args) -> Tensor {

@@ -1,0 +1,157 @@
+// The autograd graph. Every op that runs with grad mode on and an input that requires grad
+// records a Node: the edges to its inputs' nodes, the tensors its backward formula needs, and
+// the formula itself (written with pydl ops, so create_graph=True records the backward too).
+// Leaves get an AccumulateGrad node that adds the incoming gradient into .grad.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/grad_mode.h"
+#include "core/tensor.h"
+
+namespace pydl::autograd {
+
+class Node;
+
+// Where a gradient goes: input `input_nr` of `node`. An edge without a node: no gradient needed.
+struct Edge {
+  std::shared_ptr<Node> node;
+  uint32_t input_nr = 0;
+  bool valid() const { return node != nullptr; }
+};
+
+// A tensor kept for backward with the version it had when saved; unpacking it after an
+// in-place change raises PyTorch's error. An op's own output is kept without its grad_fn (that
+// would be a reference cycle through the node) and gets it back when unpacked.
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t, bool is_output);
+  // `owner` is the node that saved the tensor: the grad_fn of a saved output.
+  Tensor unpack(const std::shared_ptr<Node>& owner) const;
+  const Tensor& data() const { return data_; }
+
+ private:
+  Tensor data_;
+  uint32_t version_ = 0;
+  uint32_t output_nr_ = 0;
+  bool is_output_ = false;
+  bool requires_grad_ = false;
+};
+
+// The shape, dtype and device of one forward output: a gradient that never arrived is zeros
+// of this.
+struct OutputInfo {
+  Shape sizes;
+  ScalarType dtype;
+  Device device;
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  explicit Node(std::vector<Edge> next_edges);
+  // Frees the graph behind this node without recursion (a chain of 10^5 ops would overflow the
+  // stack otherwise): see node.cpp.
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // PyTorch's name for the node's type: "MulBackward0", "AccumulateGrad".
+  virtual std::string name() const = 0;
+  // Gradients for next_edges() (one each, undefined where none) from the gradients of the
+  // forward outputs (one per output, zeros where none arrived).
+  virtual std::vector<Tensor> apply(std::vector<Tensor>&& grads) = 0;
+  // Drops the saved tensors after a backward without retain_graph.
+  virtual void release_variables();
+
+  const std::vector<Edge>& next_edges() const { return next_edges_; }
+  uint64_t sequence_nr() const { return sequence_nr_; }
+  const std::vector<OutputInfo>& outputs() const { return outputs_; }
+  uint32_t add_output(const Tensor& t);
+  // The forward inputs' shape and dtype, one per edge: the engine checks each returned
+  // gradient against them and casts it to the input's dtype.
+  const std::vector<OutputInfo>& inputs() const { return inputs_; }
+  void add_input(const Tensor& t) { inputs_.push_back({t.sizes(), t.dtype(), t.device()}); }
+  void save(const Tensor& t, bool is_output) { saved_.emplace_back(t, is_output); }
+  bool released() const { return released_; }
+
+  // Hooks on the gradient of output `output_nr` (Tensor.register_hook on a non-leaf) and
+  // tensors whose .grad the engine fills (retain_grad()).
+  using GradHook = std::function<Tensor(const Tensor&)>;
+  void add_pre_hook(uint32_t output_nr, GradHook hook) { pre_hooks_.emplace_back(output_nr, std::move(hook)); }
+  void add_retained(uint32_t output_nr, const std::shared_ptr<TensorImpl>& t) { retained_.emplace_back(output_nr, t); }
+  // Runs the pre-hooks and fills retained .grad fields: the engine calls this before apply().
+  void run_pre_hooks(std::vector<Tensor>& grads);
+
+ protected:
+  std::vector<Tensor> unpack_saved();  // raises if released or modified in place
+  std::vector<Edge> next_edges_;
+  std::vector<SavedTensor> saved_;  // every tensor a node keeps lives here (see ~Node)
+  std::vector<OutputInfo> outputs_;
+  std::vector<OutputInfo> inputs_;
+  uint64_t sequence_nr_;
+  bool released_ = false;
+  std::vector<std::pair<uint32_t, GradHook>> pre_hooks_;
+  std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_;
+};
+
+// What a backward formula sees.
+struct BackwardContext {
+  std::vector<Tensor> grads;  // one per forward output
+  std::vector<Tensor> saved;  // in the order the op saved them
+  const std::vector<Edge>* edges;
+  const Tensor& grad(size_t i = 0) const { return grads[i]; }
+  // Whether input i needs a gradient (formulas skip the work otherwise).
+  bool needs(size_t i) const { return (*edges)[i].valid(); }
+};
+using BackwardFn = std::function<std::vector<Tensor>(const BackwardContext&)>;
+
+// The node every C++ op records: a name and a formula. The formula's captures must hold no
+// tensors (those go through save(), so that release and the version check see them).
+class FunctionNode final : public Node {
+ public:
+  FunctionNode(const char* name, std::vector<Edge> edges, BackwardFn fn)
+      : Node(std::move(edges)), name_(name), fn_(std::move(fn)) {}
+  std::string name() const override { return name_; }
+  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;
+
+ private:
+  const char* name_;
+  BackwardFn fn_;
+};
+
+// Adds the gradient into a leaf's .grad (running the leaf's hooks around it).
+class AccumulateGrad final : public Node {
+ public:
+  explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf);
+  std::string name() const override { return "AccumulateGrad"; }
+  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;
+  void release_variables() override {}  // nothing saved; the leaf stays reachable
+  const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
+
+ private:
+  std::shared_ptr<TensorImpl> leaf_;
+};
+
+// --- Recording, for ops -------------------------------------------------------------------
+
+// True when an op over these inputs must record: grad mode is on and one requires grad.
+bool needs_grad(std::initializer_list<const Tensor*> inputs);
+bool needs_grad(const std::vector<Tensor>& inputs);
+// The edge a gradient for t flows along: its grad_fn, its AccumulateGrad, or none.
+Edge gradient_edge(const Tensor& t);
+// t's grad_fn, or null for a leaf.
+std::shared_ptr<Node> grad_fn(const Tensor& t);
+// Makes `outputs` the results of a FunctionNode over `inputs` (edges from gradient_edge),
+// saving `saved_inputs` then `saved_outputs` for the formula. Call only when needs_grad().
+std::shared_ptr<Node> record(const char* name, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
+                             const std::vector<Tensor>& saved_inputs, const std::vector<Tensor>& saved_outputs,
+                             BackwardFn fn);
+// Sets t's grad_fn (t becomes output `output_nr` of node).
+void set_history(const Tensor& t, const std::shared_ptr<Node>& node);
+
+}  // namespace pydl::autograd

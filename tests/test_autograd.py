@@ -1,0 +1,215 @@
+"""The autograd engine: recording, backward/grad, accumulation, graph release, hooks, grad
+modes and the errors PyTorch raises. Gradients of individual ops are in test_autograd_ops.py."""
+import numpy as np
+import pytest
+
+import pydl
+
+
+def leaf(values, dtype=pydl.float64):
+    return pydl.tensor(values, dtype=dtype, requires_grad=True)
+
+
+def test_backward_accumulates_into_leaves():
+    x = leaf([1.0, 2.0, 3.0])
+    y = (x * x).sum()
+    assert y.grad_fn.name() == "SumBackward0" and not y.is_leaf and x.is_leaf
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0, 6.0])
+    (x * 3.0).sum().backward()  # a second graph adds into .grad
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 7.0, 9.0])
+    x.grad = None
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0, 3.0])
+
+
+def test_broadcasting_gradients_are_summed_to_the_input_shape():
+    a, b = leaf([[1.0], [2.0]]), leaf([10.0, 20.0, 30.0])
+    (a * b).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [[60.0], [60.0]])
+    np.testing.assert_allclose(b.grad.numpy(), [3.0, 3.0, 3.0])
+
+
+def test_mixed_dtypes_give_each_input_its_own_dtype():
+    a, b = leaf([1.0, 2.0], pydl.float32), leaf([3.0, 4.0], pydl.float64)
+    (a * b).sum().backward()
+    assert a.grad.dtype == pydl.float32 and b.grad.dtype == pydl.float64
+
+
+def test_next_functions_and_names():
+    x = leaf([1.0, 2.0])
+    y = x.exp() * 2.0
+    assert y.grad_fn.name() == "MulBackward0"
+    (exp_node, nr), (none_node, _) = y.grad_fn.next_functions
+    assert exp_node.name() == "exp" or exp_node.name().startswith("Exp")
+    assert none_node is None  # the wrapped number needs no gradient
+    assert exp_node.next_functions[0][0].name() == "AccumulateGrad"
+    assert "grad_fn=<MulBackward0>" in repr(y)
+
+
+def test_grad_returns_gradients_without_touching_dot_grad():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    y = (x * w).sum()
+    gx, gw = pydl.autograd.grad(y, [x, w])
+    np.testing.assert_allclose(gx.numpy(), [3.0, 4.0])
+    np.testing.assert_allclose(gw.numpy(), [1.0, 2.0])
+    assert x.grad is None and w.grad is None
+
+
+def test_grad_of_an_intermediate_and_unused_inputs():
+    x, unused = leaf([1.0, 2.0]), leaf([5.0])
+    h = x * 2.0
+    y = (h * h).sum()
+    (gh,) = pydl.autograd.grad(y, h, retain_graph=True)
+    np.testing.assert_allclose(gh.numpy(), [4.0, 8.0])
+    with pytest.raises(RuntimeError, match="appears to not have been used"):
+        pydl.autograd.grad(y, [x, unused], retain_graph=True)
+    gx, gu = pydl.autograd.grad(y, [x, unused], allow_unused=True, retain_graph=True)
+    assert gu is None
+    gx, gu = pydl.autograd.grad(y, [x, unused], materialize_grads=True)
+    assert gu.tolist() == [0.0]
+
+
+def test_backward_with_inputs_accumulates_only_those():
+    x, w = leaf([1.0]), leaf([2.0])
+    (x * w).sum().backward(inputs=[w])
+    assert x.grad is None and w.grad.tolist() == [1.0]
+
+
+def test_second_backward_through_a_freed_graph_raises_and_retain_graph_allows_it():
+    x = leaf([1.0, 2.0])
+    y = (x.exp()).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp([1.0, 2.0]))
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_higher_order_gradients():
+    x = leaf([0.5, 1.5])
+    y = (x * x * x).sum()
+    (g,) = pydl.autograd.grad(y, x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), 3 * np.array([0.5, 1.5]) ** 2)
+    (h,) = pydl.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), 6 * np.array([0.5, 1.5]))
+    # Through a saved output (exp keeps its result): d2/dx2 exp(x) = exp(x).
+    z = leaf([0.3])
+    (gz,) = pydl.autograd.grad(z.exp().sum(), z, create_graph=True)
+    (hz,) = pydl.autograd.grad(gz.sum(), z)
+    np.testing.assert_allclose(hz.detach().numpy(), np.exp([0.3]))
+
+
+def test_long_chain_backprops_and_frees_without_recursion():
+    x = leaf([1.0])
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0]
+    del y  # freeing 10^5 nodes must not overflow the stack
+
+
+def test_implicit_gradient_only_for_scalars_and_shape_checks():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="only for scalar outputs"):
+        (x * 2.0).backward()
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (x * 2.0).backward(pydl.ones(3, dtype=pydl.float64))
+    (x * 2.0).backward(pydl.tensor([1.0, 10.0], dtype=pydl.float64))
+    assert x.grad.tolist() == [2.0, 20.0]
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        pydl.ones(2).sum().backward()
+
+
+def test_modified_saved_tensor_raises_version_error():
+    x = leaf([1.0, 2.0])
+    h = x.detach()
+    h.requires_grad_()
+    y = (h * h).sum()
+    with pydl.no_grad():
+        h.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*version 1; expected version 0"):
+        y.backward()
+
+
+def test_in_place_on_leaf_and_out_are_refused():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.add_(1.0)
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        pydl.exp(x, out=pydl.empty(2, dtype=pydl.float64))
+    with pydl.no_grad():
+        x.add_(1.0)  # allowed: nothing is recorded
+    assert x.tolist() == [2.0, 3.0]
+
+
+def test_grad_modes():
+    x = leaf([1.0])
+    with pydl.no_grad():
+        assert not pydl.is_grad_enabled()
+        y = x * 2.0
+        with pydl.enable_grad():
+            z = x * 2.0
+    assert y.grad_fn is None and not y.requires_grad and z.grad_fn is not None
+
+    @pydl.no_grad()
+    def f(t):
+        return t * 2.0
+
+    assert f(x).grad_fn is None and pydl.is_grad_enabled()
+    with pydl.set_grad_enabled(False):
+        assert (x * 2.0).grad_fn is None
+    with pydl.inference_mode():
+        assert (x * 2.0).grad_fn is None
+    assert pydl.is_grad_enabled()
+    pydl.set_grad_enabled(False)
+    assert not pydl.is_grad_enabled()
+    pydl.set_grad_enabled(True)
+
+
+def test_detach_and_requires_grad_rules():
+    x = leaf([1.0])
+    y = x * 2.0
+    assert y.detach().grad_fn is None and not y.detach().requires_grad
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf"):
+        y.requires_grad_(False)
+    y.detach_()
+    assert y.is_leaf and not y.requires_grad
+    with pytest.raises(RuntimeError, match="floating point"):
+        pydl.tensor([1, 2]).requires_grad_()
+
+
+def test_hooks_retain_grad_and_non_leaf_grad_warning():
+    x = leaf([1.0, 2.0])
+    seen = []
+    x.register_hook(lambda g: seen.append(g.tolist()))
+    h = x * 3.0
+    h.register_hook(lambda g: g * 10.0)  # replaces the gradient flowing into h
+    h.retain_grad()
+    post = []
+    x.register_post_accumulate_grad_hook(lambda t: post.append(t.grad.tolist()))
+    h.sum().backward()
+    assert h.grad.tolist() == [10.0, 10.0]  # retained after the hook, like PyTorch
+    assert seen == [[30.0, 30.0]] and x.grad.tolist() == [30.0, 30.0] and post == [[30.0, 30.0]]
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert (x * 2.0).grad is None
+
+
+def test_micrograd_style_mlp_matches_numpy():
+    # One hidden tanh layer and a squared loss, with gradients worked out by hand in NumPy.
+    rng = np.random.default_rng(0)
+    xs, w1, w2 = rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal((5,))
+    target = rng.standard_normal(4)
+    W1, W2 = leaf(w1), leaf(w2)
+    X, T = pydl.tensor(xs), pydl.tensor(target)
+    # x @ w without matmul: broadcast multiply and sum over the shared dim.
+    hidden = (X.unsqueeze(2) * W1.unsqueeze(0)).sum(1).tanh()
+    out = (hidden * W2).sum(1)
+    loss = ((out - T) * (out - T)).mean()
+    loss.backward()
+    h = np.tanh(xs @ w1)
+    o = h @ w2
+    d_o = 2 * (o - target) / 4
+    np.testing.assert_allclose(W2.grad.numpy(), h.T @ d_o, rtol=1e-12)
+    np.testing.assert_allclose(W1.grad.numpy(), xs.T @ (np.outer(d_o, w2) * (1 - h * h)), rtol=1e-12)
