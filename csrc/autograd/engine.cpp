@@ -130,7 +130,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     for (size_t i = 0; i < targets.size(); ++i)
       if (targets[i].node.get() == node) captured[i] = grads[targets[i].input_nr];
     if (!s.execute) continue;
-    for (size_t i = 0; i < grads.size() && i < node->outputs().size(); ++i)
+    for (size_t i = 0; node->materialize_grads() && i < grads.size() && i < node->outputs().size(); ++i)
       if (!grads[i].defined()) grads[i] = zeros_for(node->outputs()[i]);
     std::vector<Tensor> input_grads = node->apply(std::move(grads));
     check_input_grads(*node, input_grads);

@@ -67,6 +67,9 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual std::vector<Tensor> apply(std::vector<Tensor>&& grads) = 0;
   // Drops the saved tensors after a backward without retain_graph.
   virtual void release_variables();
+  // Whether the engine replaces gradients that never arrived by zeros before apply() (a
+  // Python Function may ask for None instead: ctx.set_materialize_grads(False)).
+  virtual bool materialize_grads() const { return true; }
 
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
@@ -77,6 +80,7 @@ class Node : public std::enable_shared_from_this<Node> {
   const std::vector<OutputInfo>& inputs() const { return inputs_; }
   void add_input(const Tensor& t) { inputs_.push_back({t.sizes(), t.dtype(), t.device()}); }
   void save(const Tensor& t, bool is_output) { saved_.emplace_back(t, is_output); }
+  std::vector<Tensor> unpack_saved();  // raises if released or modified in place
   bool released() const { return released_; }
 
   // Hooks on the gradient of output `output_nr` (Tensor.register_hook on a non-leaf) and
@@ -88,7 +92,6 @@ class Node : public std::enable_shared_from_this<Node> {
   void run_pre_hooks(std::vector<Tensor>& grads);
 
  protected:
-  std::vector<Tensor> unpack_saved();  // raises if released or modified in place
   std::vector<Edge> next_edges_;
   std::vector<SavedTensor> saved_;  // every tensor a node keeps lives here (see ~Node)
   std::vector<OutputInfo> outputs_;

@@ -15,8 +15,9 @@ void init_interop(py::module_& m);    // interop_py.cpp: NumPy and DLPack
 void init_config(py::module_& m);     // config_py.cpp: build info, threads, memory stats
 void init_dlpack(py::module_& m);     // dlpack_py.cpp: Tensor.__dlpack__, from_dlpack
 void init_math(py::module_& m);       // math_py.cpp: elementwise functions and methods
-void init_operators(py::module_& m);
-void init_autograd(py::module_& m);   // autograd_py.cpp: grad_fn, backward, hooks, grad mode  // operators_py.cpp: +, -, <, ... on Tensor (number protocol slots)
+void init_operators(py::module_& m);  // operators_py.cpp: +, -, <, ... on Tensor (number protocol slots)
+void init_autograd(py::module_& m);   // autograd_py.cpp: grad_fn, backward, hooks, grad mode
+void init_function(py::module_& m);   // function_py.cpp: the C++ side of pydl.autograd.Function
 void init_math_args(py::module_& m);  // math_args_py.cpp: add(alpha=), clamp, where, isclose, ...
 void init_nn_functional(py::module_& m);  // nn_functional_py.cpp: pydl._C._nn activations
 void init_reduce(py::module_& m);     // reduce_py.cpp: sum, mean, amax, all, ...

@@ -72,6 +72,7 @@ PYBIND11_MODULE(_C, m) {
   init_math(m);
   init_operators(m);
   init_autograd(m);
+  init_function(m);
   init_math_args(m);
   init_nn_functional(m);
   init_reduce(m);

@@ -5,9 +5,10 @@ input requires grad; :func:`backward` and :func:`grad` replay it in reverse, in 
 GIL. See ``csrc/autograd/`` for the engine and each op's file for its backward formula.
 """
 from .. import _C
+from .function import Function, FunctionCtx
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
-__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled",
+__all__ = ["Function", "FunctionCtx", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled"]
 
 
