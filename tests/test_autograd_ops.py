@@ -124,3 +124,46 @@ def test_cast_gradient_comes_back_in_the_input_dtype():
     assert y.grad_fn.name() == "MulBackward0" and y.grad_fn.next_functions[0][0].name() == "ToCopyBackward0"
     y.sum().backward()
     assert x.grad.dtype == pydl.float64 and x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+IDX = pydl.tensor([2, 0, 2])  # a repeated index: gradients must add up
+INDEXING = [  # name, f, input maker; every input is float64 and requires grad
+    ("cat", lambda x: pydl.cat([x, x * 2.0, x[:1]], 0), lambda: t((3, 2))),
+    ("stack", lambda x: pydl.stack([x, x.t().t() * 3.0], 1), lambda: t((3, 2))),
+    ("split", lambda x: x.split(2, 0)[1] * 2.0, lambda: t((5, 2))),
+    ("index_select", lambda x: x.index_select(0, IDX), lambda: t((3, 2))),
+    ("advanced_index", lambda x: x[IDX, 1:], lambda: t((3, 3))),
+    ("bool_mask", lambda x: x[x.detach() > 0], lambda: t((3, 3))),
+    ("gather", lambda x: x.gather(1, pydl.tensor([[0, 0], [1, 0], [2, 2]])), lambda: t((3, 3))),
+    ("take", lambda x: x.take(pydl.tensor([0, 5, 5])), lambda: t((2, 3))),
+    ("masked_fill", lambda x: x.masked_fill(x.detach() > 0, 1.5), lambda: t((3, 3))),
+    ("masked_select", lambda x: x.masked_select(x.detach() < 0), lambda: t((3, 3))),
+]
+
+
+@pytest.mark.parametrize("name,f,make", INDEXING, ids=[r[0] for r in INDEXING])
+def test_indexing_and_joining_gradients(name, f, make):
+    x = make()
+    assert gradcheck(f, (x,))
+
+
+def test_writes_through_indices_gradients():
+    a, src = t((3, 4)), t((2, 4))
+    idx = pydl.tensor([2, 0])
+    assert gradcheck(lambda a, s: a.index_add(0, idx, s, alpha=2.0), (a, src))
+    assert gradcheck(lambda a, v: pydl.index_put(a, (idx,), v, accumulate=False), (a, t((4,))))
+    assert gradcheck(lambda a, v: pydl.index_put(a, (idx,), v, accumulate=True), (a, t((2, 4))))
+    unique = pydl.tensor([[0, 1, 2, 0], [2, 2, 1, 1]])  # plain scatter: duplicates are undefined, as in torch
+    assert gradcheck(lambda a, s: a.scatter(0, unique, s), (a, t((2, 4))))
+    sidx = pydl.tensor([[0, 1, 2, 0], [2, 2, 1, 0]])
+    assert gradcheck(lambda a, s: a.scatter_add(0, sidx, s), (a, t((2, 4))))
+    assert gradgradcheck(lambda x: x[IDX] * x[IDX], (t((3,)),))
+
+
+def test_writes_without_a_formula_raise_at_backward_not_silently():
+    a = t((3,))
+    y = a.index_fill(0, pydl.tensor([1]), 0.0).sum()
+    with pytest.raises(NotImplementedError, match="IndexFillBackward0"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        a.index_fill_(0, pydl.tensor([1]), 0.0)

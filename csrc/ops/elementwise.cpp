@@ -92,7 +92,7 @@ static bool inputs_require_grad(const std::vector<Tensor>& inputs) {
 
 // In-place and out= writes are not recorded by autograd yet: refuse them where a gradient
 // would silently go wrong, with PyTorch's messages where PyTorch refuses too.
-static void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& out, bool inplace) {
+void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& out, bool inplace) {
   if (!autograd::GradMode::is_enabled() || !(inputs_need_grad || out.requires_grad())) return;
   const AutogradMeta* meta = out.impl()->autograd_meta_if_any();
   const bool leaf = !meta || !meta->grad_fn;

@@ -32,6 +32,8 @@ struct Prepared {
 };
 Prepared prepare_elementwise(const char* op, std::vector<Tensor> inputs, ScalarType result, OutArg dest);
 void finish_elementwise(Prepared& p, OutArg dest);
+// Refuses in-place / out= writes autograd would need to see (see elementwise.cpp).
+void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& out, bool inplace);
 }  // namespace detail
 
 template <typename Kernel>

@@ -5,6 +5,7 @@
 
 #include <numeric>
 
+#include "autograd/formulas.h"
 #include "core/dispatch.h"
 #include "ops/elementwise.h"
 
@@ -212,6 +213,15 @@ static AdvancedIndex make_advanced_index(const Tensor& self, const std::vector<T
 
 using namespace detail;
 
+Tensor detail::with_history(const char* name, const Tensor& out, const std::vector<Tensor>& inputs, OutArg dest,
+                            const std::vector<Tensor>& saved, autograd::BackwardFn fn) {
+  if (dest.out || !is_floating(out.dtype()) || !autograd::needs_grad(inputs)) return out;
+  autograd::record(name, inputs, {out}, saved, {}, fn ? std::move(fn) : autograd::not_implemented(name));
+  return out;
+}
+
+static Tensor zeros_like_input(const Shape& sizes, ScalarType dt, Device dev) { return full(sizes, Scalar(0.0), dt, dev); }
+
 Tensor index(const Tensor& self, const std::vector<Tensor>& indices) {
   bool any = false;
   for (const Tensor& t : indices) any |= t.defined();
@@ -223,7 +233,13 @@ Tensor index(const Tensor& self, const std::vector<Tensor>& indices) {
   inputs.insert(inputs.end(), ai.indices.begin(), ai.indices.end());
   ElementwiseIter iter(out, inputs, "index");
   backend(self.device().type).index_gather(iter, ai.spec);
-  return out;
+  // The gradient goes back to the positions read, summed where an index repeats.
+  const Shape sizes = self.sizes();
+  const ScalarType dt = self.dtype();
+  const Device dev = self.device();
+  return with_history("IndexBackward0", out, {self}, {}, indices, [sizes, dt, dev](const autograd::BackwardContext& c) {
+    return std::vector<Tensor>{index_put(zeros_like_input(sizes, dt, dev), c.saved, c.grad(), true)};
+  });
 }
 
 Tensor& index_put_(Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {
@@ -257,8 +273,24 @@ Tensor& index_put_(Tensor& self, const std::vector<Tensor>& indices, const Tenso
 }
 
 Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {
-  Tensor out = clone(self);
-  return index_put_(out, indices, values, accumulate);
+  Tensor out;
+  {
+    autograd::AutoGradMode no_record(false);  // recorded as one op below
+    out = clone(self);
+    index_put_(out, indices, values, accumulate);
+  }
+  std::vector<Tensor> saved = indices;
+  const Shape vsizes = values.sizes();
+  const size_t n = indices.size();
+  return with_history("IndexPutBackward0", out, {self, values}, {}, saved,
+                      [vsizes, accumulate, n](const autograd::BackwardContext& c) {
+    std::vector<Tensor> idx(c.saved.begin(), c.saved.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<Tensor> g(2);
+    // Overwritten positions get no gradient through self; accumulated ones do.
+    if (c.needs(0)) g[0] = accumulate ? c.grad() : index_put(c.grad(), idx, wrap_scalar(Scalar(0.0), c.grad().dtype()), false);
+    if (c.needs(1)) g[1] = autograd::sum_to(index(c.grad(), idx), vsizes);
+    return g;
+  });
 }
 
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index, OutArg dest) {
@@ -280,7 +312,11 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index, OutArg
                    "index_select(): cannot select from dimension ", dim, " of size 0");
   gather_dim(target, self, dim, restride(idx, shape, st), kIndexSelectRules);
   if (!target.is_same(out)) copy_(out, target);
-  return out;
+  const Shape sizes = self.sizes();
+  return with_history("IndexSelectBackward0", out, {self}, dest, {idx}, [sizes, dim](const autograd::BackwardContext& c) {
+    Tensor z = zeros_like_input(sizes, c.grad().dtype(), c.grad().device());
+    return std::vector<Tensor>{index_add(z, dim, c.saved[0], c.grad(), Scalar(int64_t(1)))};
+  });
 }
 
 void detail::check_index_shapes(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
@@ -310,7 +346,11 @@ static Tensor gather_with(const Tensor& self, int64_t dim, const Tensor& index, 
                                                                   : out;
   gather_dim(target, self, dim, idx, rules);
   if (!target.is_same(out)) copy_(out, target);
-  return out;
+  const Shape sizes = self.sizes();
+  return with_history("GatherBackward0", out, {self}, dest, {idx}, [sizes, dim](const autograd::BackwardContext& c) {
+    Tensor z = zeros_like_input(sizes, c.grad().dtype(), c.grad().device());
+    return std::vector<Tensor>{scatter_reduce(z, dim, c.saved[0], c.grad(), "sum", true)};
+  });
 }
 
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, OutArg dest) {
@@ -326,7 +366,11 @@ Tensor take(const Tensor& self, const Tensor& index, OutArg dest) {
                                                                   : out;
   gather_dim(target, flat, 0, idx, kTakeRules);
   if (!target.is_same(out)) copy_(out, target);
-  return out;
+  const Shape sizes = self.sizes();
+  return with_history("TakeBackward0", out, {self}, dest, {idx}, [sizes](const autograd::BackwardContext& c) {
+    Tensor z = zeros_like_input({shape_numel(sizes)}, c.grad().dtype(), c.grad().device());
+    return std::vector<Tensor>{reshape(index_put(z, {reshape(c.saved[0], {-1})}, reshape(c.grad(), {-1}), true), sizes)};
+  });
 }
 
 // Negative indices count from the end, but a bad index is gather's RuntimeError, as in PyTorch.

@@ -2,6 +2,9 @@
 // its arguments into int64 index tensors viewed at the shape being walked, then runs one of
 // the backend's two indexing primitives (index_gather / index_scatter, see IndexSpec).
 #pragma once
+#include <functional>
+
+#include "autograd/node.h"
 #include "backend/backend.h"
 #include "ops/ops.h"
 
@@ -43,5 +46,10 @@ void check_writable(const Tensor& t, const char* op);
 Scalar item(const Tensor& t);
 // The smallest and largest element of a non-empty tensor (NaN if any is NaN), via index_scatter.
 std::pair<Scalar, Scalar> min_max(const Tensor& t);
+
+// The history of an out-of-place indexing op's result: `fn` when the op has a formula, else a
+// node that raises NotImplementedError at backward (never a silently wrong gradient).
+Tensor with_history(const char* name, const Tensor& out, const std::vector<Tensor>& inputs, OutArg dest,
+                    const std::vector<Tensor>& saved = {}, std::function<std::vector<Tensor>(const autograd::BackwardContext&)> fn = {});
 
 }  // namespace pydl::detail

@@ -2,6 +2,7 @@
 // split, chunk, unbind and tensor_split return views of the input.
 #include <algorithm>
 
+#include "autograd/formulas.h"
 #include "ops/ops.h"
 
 namespace pydl {
@@ -55,7 +56,24 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, OutArg dest) {
     }
     offset += n;
   }
-  if (dest.out) out.bump_version();
+  if (dest.out) {
+    out.bump_version();
+    return out;
+  }
+  if (!autograd::needs_grad(tensors)) return out;
+  // Each input's gradient is its slice of g along d (the skipped (0,) tensors get none).
+  std::vector<int64_t> lengths;
+  for (const Tensor& t : tensors) lengths.push_back(skipped_in_cat(t) ? -1 : t.sizes()[d]);
+  autograd::record("CatBackward0", tensors, {out}, {}, {}, [d, lengths](const autograd::BackwardContext& c) {
+    std::vector<Tensor> g(lengths.size());
+    int64_t at = 0;
+    for (size_t i = 0; i < lengths.size(); ++i) {
+      if (lengths[i] < 0) continue;
+      if (c.needs(i)) g[i] = narrow(c.grad(), d, at, lengths[i]);
+      at += lengths[i];
+    }
+    return g;
+  });
   return out;
 }
 

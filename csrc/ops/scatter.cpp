@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/formulas.h"
 #include "core/dispatch.h"
 #include "ops/elementwise.h"
 #include "ops/indexing.h"
@@ -18,9 +19,14 @@ namespace {
 Tensor writable_copy(const Tensor& self, OutArg dest, const char* op) {
   if (dest.inplace) {
     check_writable(self, op);
+    check_autograd_target(op, false, self, true);
     return self;
   }
-  if (!dest.out) return clone(self);
+  if (!dest.out) {
+    autograd::AutoGradMode no_record(false);  // the op records its own history (with_history)
+    return clone(self);
+  }
+  check_autograd_target(op, self.requires_grad(), *dest.out, false);
   Tensor out = out_tensor_for(dest, self.sizes(), self.dtype(), self.device(), op);
   if (!out.is_same(self)) copy_(out, self);
   return out;
@@ -96,7 +102,15 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
   if (!is_value && may_overlap(src, out)) vals = clone(vals);
   scatter_dim(out, dim, idx, vals, mode);
   out.bump_version();
-  return out;
+  if (mode != ScatterReduce::None && mode != ScatterReduce::Sum) return with_history("ScatterBackward0", out, {self, src}, dest);
+  // Plain scatter overwrites self where it writes; scatter add keeps it. src's gradient is gathered.
+  const bool overwrite = mode == ScatterReduce::None;
+  return with_history("ScatterBackward0", out, {self, src}, dest, {idx}, [dim, overwrite, is_value](const autograd::BackwardContext& c) {
+    std::vector<Tensor> g(2);
+    if (c.needs(0)) g[0] = overwrite ? scatter(c.grad(), dim, c.saved[0], wrap_scalar(Scalar(0.0)), "") : c.grad();
+    if (c.needs(1) && !is_value) g[1] = gather(c.grad(), dim, c.saved[0]);
+    return g;
+  });
 }
 
 Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
@@ -133,7 +147,10 @@ Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, cons
     div(out, count, is_floating(dt) ? "" : "floor", OutArg::self(out));
   }
   out.bump_version();
-  return out;
+  if (mode != ScatterReduce::Sum || reduce == "mean" || !include_self) return with_history("ScatterReduceBackward0", out, {self, src}, dest);
+  return with_history("ScatterReduceBackward0", out, {self, src}, dest, {idx}, [dim](const autograd::BackwardContext& c) {
+    return std::vector<Tensor>{c.needs(0) ? c.grad() : Tensor(), c.needs(1) ? gather(c.grad(), dim, c.saved[0]) : Tensor()};
+  });
 }
 
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha,
@@ -144,11 +161,20 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   if (!(alpha.is_int() && alpha.to_int() == 1) && source.dtype() == self.dtype())
     values = binary(BinaryOp::Mul, source, wrap_scalar(alpha, self.dtype()));
   // torch's index_add_ raises RuntimeError for an index past the end.
-  return index_write("index_add", self, dim, index, source, values, ScatterReduce::Sum, kGatherRules, dest);
+  Tensor out = index_write("index_add", self, dim, index, source, values, ScatterReduce::Sum, kGatherRules, dest);
+  const double a = alpha.to_double();
+  return with_history("IndexAddBackward0", out, {self, source}, dest, {index}, [dim, a](const autograd::BackwardContext& c) {
+    std::vector<Tensor> g(2);
+    if (c.needs(0)) g[0] = c.grad();
+    if (c.needs(1)) g[1] = index_select(c.grad(), dim, c.saved[0]) * a;
+    return g;
+  });
 }
 
 Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, OutArg dest) {
-  return index_write("index_copy", self, dim, index, source, source, ScatterReduce::None, kIndexSelectRules, dest);
+  return with_history("IndexCopyBackward0",
+                      index_write("index_copy", self, dim, index, source, source, ScatterReduce::None, kIndexSelectRules, dest),
+                      {self, source}, dest);
 }
 
 Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& value, OutArg dest) {
@@ -161,7 +187,7 @@ Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Te
   Tensor idx = index_along(index, shape, dim, self.device(), "index_fill");
   scatter_dim(out, dim, idx, to(value, self.dtype(), self.device(), false), ScatterReduce::None, kTakeRules);
   out.bump_version();
-  return out;
+  return with_history("IndexFillBackward0", out, {self}, dest);
 }
 
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value, OutArg dest) {
@@ -189,7 +215,7 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
              " elements (the number of True values in mask), but got ", source.numel());
   Tensor vals = narrow(reshape(source, {-1}), 0, 0, count);
   index_put_(target, {m}, vals, false);
-  return out;
+  return with_history("MaskedScatterBackward0", out, {self, source}, dest);
 }
 
 Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate, OutArg dest) {
@@ -213,7 +239,7 @@ Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool a
     if (!out.is_contiguous()) copy_(out, view(flat, out.sizes()));
   }
   out.bump_version();
-  return out;
+  return with_history("PutBackward0", out, {self, source}, dest);
 }
 
 Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_t minlength) {
