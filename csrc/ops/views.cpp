@@ -12,18 +12,19 @@ static Tensor with_grad(const char* name, const Tensor& t, Tensor out, autograd:
   return out;
 }
 
-// Gradient of a view that picks some of t's elements: g written into zeros of t's shape.
-// (Its own backward is not recorded yet: no double backward through slicing.)
-template <typename Pick>
-static autograd::BackwardFn scatter_into_zeros(const Tensor& t, Pick pick) {
+// Gradient of a view that picks positions `start, start + step, ...` (len of them) of t's dim
+// d: g put back at those positions of zeros shaped like t. index_put is itself differentiable
+// in g, so double backward through slicing works. `keep_dim`: g lacks dim d (select).
+static autograd::BackwardFn put_back(const Tensor& t, int64_t d, int64_t start, int64_t step, int64_t len,
+                                     bool keep_dim) {
   const Shape sizes = t.sizes();
   const ScalarType dt = t.dtype();
   const Device dev = t.device();
-  return [sizes, dt, dev, pick](const autograd::BackwardContext& c) {
-    Tensor z = full(sizes, Scalar(0.0), dt, dev);
-    Tensor part = pick(z);
-    copy_(part, c.grad());
-    return std::vector<Tensor>{z};
+  return [=](const autograd::BackwardContext& c) {
+    std::vector<Tensor> indices(static_cast<size_t>(d) + 1);
+    indices[d] = arange(Scalar(start), Scalar(start + step * len), Scalar(step), ScalarType::Int64, dev);
+    Tensor g = keep_dim ? c.grad() : unsqueeze(c.grad(), d);
+    return std::vector<Tensor>{index_put(full(sizes, Scalar(0.0), dt, dev), indices, g, /*accumulate=*/false)};
   };
 }
 
@@ -308,7 +309,7 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std
   else PYDL_CHECK(len <= 1, "slice: stride ", strides[d], " * step ", step, " overflows");
   // Like PyTorch, an empty slice still points at its (clamped) start.
   return with_grad("SliceBackward0", t, make_view(t, sizes, strides, t.storage_offset() + start * t.strides()[d]),
-                   scatter_into_zeros(t, [d, start, stop, step](const Tensor& z) { return slice(z, d, start, stop, step); }));
+                   put_back(t, d, start, step, len, true));
 }
 
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
@@ -336,7 +337,7 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
   sizes.erase(sizes.begin() + d);
   strides.erase(strides.begin() + d);
   return with_grad("SelectBackward0", t, make_view(t, sizes, strides, offset),
-                   scatter_into_zeros(t, [d, index](const Tensor& z) { return select(z, d, index); }));
+                   put_back(t, d, index, 1, 1, false));
 }
 
 Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, std::optional<int64_t> offset) {
