@@ -12,6 +12,12 @@ static Tensor with_grad(const char* name, const Tensor& t, Tensor out, autograd:
   return out;
 }
 
+// t itself as a new view (same geometry): t() of a vector, flatten() of one dim.
+static Tensor same_view(const Tensor& t) {
+  return with_grad("AliasBackward0", t, make_view(t, t.sizes(), t.strides(), t.storage_offset()),
+                   [](const autograd::BackwardContext& c) { return std::vector<Tensor>{c.grad()}; });
+}
+
 // Gradient of a view that picks positions `start, start + step, ...` (len of them) of t's dim
 // d: g put back at those positions of zeros shaped like t. index_put is itself differentiable
 // in g, so double backward through slicing works. `keep_dim`: g lacks dim d (select).
@@ -175,7 +181,7 @@ Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
 
 Tensor t_(const Tensor& t) {
   PYDL_CHECK(t.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", t.dim(), "D");
-  return t.dim() < 2 ? view(t, t.sizes()) : transpose(t, 0, 1);
+  return t.dim() < 2 ? same_view(t) : transpose(t, 0, 1);
 }
 
 Tensor matrix_transpose(const Tensor& t) {
@@ -260,7 +266,7 @@ Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
   int64_t s = wrap_dim(start_dim, nd), e = wrap_dim(end_dim, nd);
   PYDL_CHECK(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim");
   if (nd == 0) return reshape(t, Shape{1});
-  if (s == e) return view(t, t.sizes());
+  if (s == e) return same_view(t);
   Shape sizes;
   for (int64_t d = 0; d < s; ++d) sizes.push_back(t.sizes()[d]);
   int64_t merged = 1;
