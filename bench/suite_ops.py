@@ -45,6 +45,18 @@ def matrix_and_indices(shape, count):
     return make
 
 
+def tanh_chain_backward(x, w):
+    """20 layers of ``(h * w).tanh()`` and a backward: autograd's per-op recording and replay cost
+    at batch 1 (the issue's 20 x Linear + tanh row needs matmul, which has not landed yet)."""
+    w.requires_grad_()
+    w.grad = None
+    h = x
+    for _ in range(20):
+        h = (h * w).tanh()
+    h.sum().backward()
+    return w.grad
+
+
 def cases(quick: bool = False) -> list:
     """The suite's cases; ``quick`` shrinks the sizes so a run takes seconds."""
     n = 1_000_000 if quick else 16_000_000          # large elementwise: 1.6e7 floats
@@ -95,6 +107,11 @@ def cases(quick: bool = False) -> list:
              lambda a: torch.log_softmax(a, dim=0)),
         # Per-call overhead: 16 floats, so bandwidth means nothing here.
         Case.same("add (tiny)", (16,), f32, lambda a, b: a + b, inputs=2, bytes=None),
+        # Autograd overhead: recording one node, and a 20-op graph forward + backward.
+        Case.same("add (tiny, requires_grad)", (16,), f32, lambda a, b: a.requires_grad_() + b, inputs=2,
+                  bytes=None),
+        Case.same("20 x (h*w).tanh() fwd+bwd", (16,), f32, tanh_chain_backward, inputs=2, bytes=None,
+                  tol=(1e-5, 1e-6)),
         # Strided access and copies (the rows today's pydl can already run).
         Case.same("add (a.T + b)", sq, f32, lambda a, b: a + b, inputs=transposed_and_plain(sq)),
         Case.same("contiguous (a.T)", sq, f32, lambda a: a.contiguous(), inputs=transposed(sq)),
