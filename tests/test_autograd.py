@@ -213,3 +213,18 @@ def test_micrograd_style_mlp_matches_numpy():
     d_o = 2 * (o - target) / 4
     np.testing.assert_allclose(W2.grad.numpy(), h.T @ d_o, rtol=1e-12)
     np.testing.assert_allclose(W1.grad.numpy(), xs.T @ (np.outer(d_o, w2) * (1 - h * h)), rtol=1e-12)
+
+
+def test_grad_is_a_dense_tensor_in_the_leaf_layout():
+    x = leaf([1.0, 2.0, 3.0])
+    x.sum().backward()  # sum's gradient is an expanded scalar: .grad must not be that view
+    x.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0] and x.grad.stride() == (1,)
+    y = pydl.tensor(np.ones((3, 2)), dtype=pydl.float64).t().requires_grad_()
+    (y * 2.0).sum().backward()
+    assert y.grad.stride() == y.stride()  # the leaf's (transposed) layout, like PyTorch
+    g = pydl.ones(3, dtype=pydl.float64)
+    z = leaf([1.0, 1.0, 1.0])
+    (z * 1.0).backward(g)
+    z.grad.add_(1.0)
+    assert g.tolist() == [1.0, 1.0, 1.0]  # the user's gradient argument was not taken over

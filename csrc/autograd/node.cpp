@@ -136,10 +136,22 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   }
   const bool create_graph = GradMode::is_enabled();
   if (!meta.grad) {
-    // Keep the gradient itself when nothing else can see it; else a copy that later in-place
-    // accumulation cannot leak into (the user's `gradient=` argument, a hook's tensor).
-    if (create_graph) meta.grad = g.impl_ptr();
-    else meta.grad = (g.impl_ptr().use_count() == 1 && !g.requires_grad() ? g : clone(detach(g))).impl_ptr();
+    // Keep the gradient itself when nothing else can see it and it is laid out like the leaf;
+    // else a copy in the leaf's layout. Never a view another tensor owns (the user's
+    // `gradient=`, a hook's tensor) or a broadcast one (sum's gradient is an expanded scalar):
+    // .grad must take in-place accumulation and optimizer updates.
+    Tensor leaf(leaf_);
+    const bool owned = g.impl_ptr().use_count() == 1 && g.strides() == leaf.strides() &&
+                       is_non_overlapping_and_dense(g) && g.storage_offset() == 0;
+    if (owned && (create_graph || !g.requires_grad())) {
+      meta.grad = g.impl_ptr();
+    } else if (create_graph) {
+      meta.grad = clone(g).impl_ptr();  // recorded: the graph of the gradient is kept
+    } else {
+      Tensor fresh = empty_like(leaf, g.dtype(), g.device());
+      copy_(fresh, detach(g));
+      meta.grad = fresh.impl_ptr();
+    }
   } else if (create_graph || Tensor(meta.grad).requires_grad()) {
     meta.grad = add(Tensor(meta.grad), g).impl_ptr();
   } else {
