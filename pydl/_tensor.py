@@ -64,6 +64,11 @@ def _reduce_ex(self, protocol):
 def _deepcopy(self, memo):
     if id(self) in memo:
         return memo[id(self)]
+    if not self.is_leaf:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                           "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                           "because of a torch.nn.utils.weight_norm usage, see "
+                           "https://github.com/pytorch/pytorch/pull/103001")
     result = self.detach().clone()
     if self.requires_grad:
         result.requires_grad_(True)

@@ -228,3 +228,13 @@ def test_grad_is_a_dense_tensor_in_the_leaf_layout():
     (z * 1.0).backward(g)
     z.grad.add_(1.0)
     assert g.tolist() == [1.0, 1.0, 1.0]  # the user's gradient argument was not taken over
+
+
+def test_deepcopy_and_pickle_keep_requires_grad_of_leaves_only():
+    import copy
+    import pickle
+    x = leaf([1.0, 2.0])
+    for y in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        assert y.requires_grad and y.is_leaf and y.tolist() == [1.0, 2.0]
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(x * 2.0)
