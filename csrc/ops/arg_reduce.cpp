@@ -1,5 +1,6 @@
 // Reductions that also say where: max/min along a dim (values and indices), argmax, argmin,
 // the all-dims max()/min(), and aminmax. One backend primitive, arg_reduce.
+#include "autograd/formulas.h"
 #include "ops/reduce.h"
 
 namespace pydl {
@@ -24,10 +25,31 @@ TensorPair arg_extreme(ReduceOp op, const Tensor& x, int64_t d, bool keepdim, bo
   return {want_values ? view(values, drop) : values, view(indices, drop)};
 }
 
+// The values' gradient goes to the picked index of each slice: g where arange(n) == index
+// along d (a where, so that the formula is itself differentiable).
+autograd::BackwardFn value_selecting_backward(const Tensor& x, int64_t d, bool keepdim) {
+  const Shape sizes = x.sizes();
+  const Device dev = x.device();
+  return [sizes, d, keepdim, dev](const autograd::BackwardContext& c) {
+    if (sizes.empty()) return std::vector<Tensor>{c.grad()};
+    Tensor g = keepdim ? c.grad() : unsqueeze(c.grad(), d);
+    Tensor index = keepdim ? c.saved[0] : unsqueeze(c.saved[0], d);
+    Shape along(sizes.size(), 1);
+    along[d] = sizes[d];
+    Tensor iota = reshape(arange(Scalar(int64_t(0)), Scalar(sizes[d]), Scalar(int64_t(1)), ScalarType::Int64, dev), along);
+    Tensor picked = expand(binary(BinaryOp::Eq, iota, index), sizes);
+    return std::vector<Tensor>{where(picked, g, wrap_scalar(Scalar(0.0)))};
+  };
+}
+
 TensorPair extreme_dim(ReduceOp op, const char* name, const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
   const int64_t d = wrap_dim(dim, x.dim());
   check_dim_nonempty(x, d, name);
-  return store_pair(arg_extreme(op, x, d, keepdim, true), out, name);
+  TensorPair r = store_pair(arg_extreme(op, x, d, keepdim, true), out, name);
+  if (!out.given() && is_floating(x.dtype()) && autograd::needs_grad({&x}))
+    autograd::record(op == ReduceOp::Max ? "MaxBackward0" : "MinBackward0", {x}, {r.first}, {r.second}, {},
+                     value_selecting_backward(x, d, keepdim));
+  return r;
 }
 
 Tensor arg_only(ReduceOp op, const char* name, const Tensor& x, std::optional<int64_t> dim, bool keepdim,

@@ -74,6 +74,8 @@ bool has_zero(const Tensor& t) {
   });
 }
 
+Tensor zero() { return wrap_scalar(Scalar(0.0)); }
+
 // Records the backward of r = op(a, b). Gradients are summed back over broadcast dims.
 void record_binary(BinaryOp op, const OpParams& p, const Tensor& a, const Tensor& b, const Tensor& r) {
   using autograd::BackwardContext;
@@ -120,6 +122,79 @@ void record_binary(BinaryOp op, const OpParams& p, const Tensor& a, const Tensor
           g[1] = sum_to(where(zero, wrap_scalar(Scalar(0.0)), c.grad() * out * unary(UnaryOp::Log, x)), sb);
         }
         return g;
+      });
+      return;
+    case BinaryOp::Maximum:
+    case BinaryOp::Minimum: {
+      // The gradient goes to the larger (smaller) side; a tie splits it in half, as in PyTorch.
+      const BinaryOp wins = op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt;
+      record(op == BinaryOp::Maximum ? "MaximumBackward0" : "MinimumBackward0", {a, b}, {r}, {a, b}, {},
+             [sa, sb, wins](const BackwardContext& c) {
+               const Tensor &x = c.saved[0], &y = c.saved[1];
+               Tensor half = where(binary(BinaryOp::Eq, x, y), c.grad() * 0.5, zero());
+               Grads g(2);
+               if (c.needs(0)) g[0] = sum_to(where(binary(wins, x, y), c.grad(), half), sa);
+               if (c.needs(1)) g[1] = sum_to(where(binary(wins, y, x), c.grad(), half), sb);
+               return g;
+             });
+      return;
+    }
+    case BinaryOp::Fmax:
+    case BinaryOp::Fmin: {
+      // fmax/fmin ignore a NaN side: the gradient goes to the side the result came from (a on ties).
+      const BinaryOp keeps_a = op == BinaryOp::Fmax ? BinaryOp::Ge : BinaryOp::Le;
+      record(op == BinaryOp::Fmax ? "FmaxBackward0" : "FminBackward0", {a, b}, {r}, {a, b}, {},
+             [sa, sb, keeps_a](const BackwardContext& c) {
+               const Tensor &x = c.saved[0], &y = c.saved[1];
+               Tensor from_a = binary(BinaryOp::LogicalOr, binary(keeps_a, x, y), unary(UnaryOp::IsNan, y));
+               return Grads{c.needs(0) ? sum_to(where(from_a, c.grad(), zero()), sa) : Tensor(),
+                            c.needs(1) ? sum_to(where(from_a, zero(), c.grad()), sb) : Tensor()};
+             });
+      return;
+    }
+    case BinaryOp::Atan2:
+      record("Atan2Backward0", {a, b}, {r}, {a, b}, {}, [sa, sb](const BackwardContext& c) {
+        const Tensor &x = c.saved[0], &y = c.saved[1];
+        Tensor scale = c.grad() / (x * x + y * y);
+        return Grads{c.needs(0) ? sum_to(scale * y, sa) : Tensor(), c.needs(1) ? sum_to(-scale * x, sb) : Tensor()};
+      });
+      return;
+    case BinaryOp::Hypot:
+      record("HypotBackward0", {a, b}, {r}, {a, b}, {r}, [sa, sb](const BackwardContext& c) {
+        const Tensor &x = c.saved[0], &y = c.saved[1], &out = c.saved[2];
+        Tensor scale = c.grad() / out;
+        return Grads{c.needs(0) ? sum_to(scale * x, sa) : Tensor(), c.needs(1) ? sum_to(scale * y, sb) : Tensor()};
+      });
+      return;
+    case BinaryOp::Remainder:
+    case BinaryOp::Fmod: {
+      // a - b * floor(a / b) (remainder) or a - b * trunc(a / b) (fmod): the quotient is flat.
+      const UnaryOp round = op == BinaryOp::Remainder ? UnaryOp::Floor : UnaryOp::Trunc;
+      record(op == BinaryOp::Remainder ? "RemainderBackward0" : "FmodBackward0", {a, b}, {r}, {a, b}, {},
+             [sa, sb, round](const BackwardContext& c) {
+               const Tensor &x = c.saved[0], &y = c.saved[1];
+               return Grads{c.needs(0) ? sum_to(c.grad(), sa) : Tensor(),
+                            c.needs(1) ? sum_to(-c.grad() * unary(round, x / y), sb) : Tensor()};
+             });
+      return;
+    }
+    case BinaryOp::Copysign:
+      // |a| with b's sign: d/da = sign(a) sign(result), 0 at a == 0 (PyTorch); flat in b.
+      record("CopysignBackward0", {a, b}, {r}, {a}, {r}, [sa, sb](const BackwardContext& c) {
+        const Tensor &x = c.saved[0], &out = c.saved[1];
+        Tensor ratio = unary(UnaryOp::Sign, x) * unary(UnaryOp::Sign, out);
+        return Grads{c.needs(0) ? sum_to(c.grad() * ratio, sa) : Tensor(),
+                     c.needs(1) ? sum_to(c.grad() * 0.0, sb) : Tensor()};
+      });
+      return;
+    case BinaryOp::Xlogy:
+      // x log y, defined as 0 where x == 0: d/dx = log y, taken as 0 where x == 0 and y <= 0
+      // (PyTorch's rule, so that x == y == 0 gives no NaN).
+      record("XlogyBackward0", {a, b}, {r}, {a, b}, {}, [sa, sb](const BackwardContext& c) {
+        const Tensor &x = c.saved[0], &y = c.saved[1];
+        Tensor flat = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, x, zero()), binary(BinaryOp::Le, y, zero()));
+        return Grads{c.needs(0) ? sum_to(where(flat, zero(), binary(BinaryOp::Xlogy, c.grad(), y)), sa) : Tensor(),
+                     c.needs(1) ? sum_to(c.grad() * x / y, sb) : Tensor()};
       });
       return;
     default:
@@ -224,14 +299,49 @@ Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& weight, OutArg dest)
   PYDL_CHECK(weight.impl()->is_wrapped_number() || weight.dtype() == a.dtype(), "lerp: expected dtype ", a.dtype(),
              " for `weight` but got dtype ", weight.dtype());
   const ScalarType dt = a.dtype();
-  return run_elementwise("lerp", {a, b, cast_operand(weight, dt)}, dt, dest,
-                         [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::Lerp, it, {}); });
+  Tensor r = run_elementwise("lerp", {a, b, cast_operand(weight, dt)}, dt, dest,
+                             [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::Lerp, it, {}); });
+  if (!dest.out && autograd::needs_grad({&a, &b, &weight})) {
+    // a + w (b - a): d/da = 1 - w, d/db = w, d/dw = b - a.
+    const Shape sa = a.sizes(), sb = b.sizes(), sw = weight.sizes();
+    const bool scalar_weight = weight.impl()->is_wrapped_number();
+    autograd::record(scalar_weight ? "LerpBackward0" : "LerpBackward1", {a, b, weight}, {r}, {a, b, weight}, {},
+                     [sa, sb, sw](const autograd::BackwardContext& c) {
+                       const Tensor &x = c.saved[0], &y = c.saved[1], &w = c.saved[2];
+                       const Tensor& g = c.grad();
+                       return std::vector<Tensor>{c.needs(0) ? autograd::sum_to(g * (1.0 - w), sa) : Tensor(),
+                                                  c.needs(1) ? autograd::sum_to(g * w, sb) : Tensor(),
+                                                  c.needs(2) ? autograd::sum_to(g * (y - x), sw) : Tensor()};
+                     });
+  }
+  return r;
 }
 
 Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max, OutArg dest) {
   const ScalarType dt = result_type({x, min, max});
-  return run_elementwise("clamp", {cast_operand(x, dt), cast_operand(min, dt), cast_operand(max, dt)}, dt, dest,
-                         [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::ClampTensor, it, {}); });
+  Tensor r = run_elementwise("clamp", {cast_operand(x, dt), cast_operand(min, dt), cast_operand(max, dt)}, dt, dest,
+                             [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::ClampTensor, it, {}); });
+  if (!dest.out && is_floating(dt) && autograd::needs_grad({&x, &min, &max})) {
+    // PyTorch's rule: x gets the gradient where min <= x <= max; min where x < min < max; max
+    // where x > max or max < min (clamp applies max last, so it wins a crossed pair).
+    const Shape sx = x.sizes(), slo = min.sizes(), shi = max.sizes();
+    autograd::record("ClampBackward0", {x, min, max}, {r}, {x, min, max}, {},
+                     [sx, slo, shi](const autograd::BackwardContext& c) {
+                       const Tensor &v = c.saved[0], &lo = c.saved[1], &hi = c.saved[2];
+                       const Tensor& g = c.grad();
+                       auto pass = [&](const Tensor& pred, const Shape& s) { return autograd::sum_to(where(pred, g, zero()), s); };
+                       auto both = [](const Tensor& p, const Tensor& q, BinaryOp op) { return binary(op, p, q); };
+                       std::vector<Tensor> grads(3);
+                       if (c.needs(0))
+                         grads[0] = pass(both(binary(BinaryOp::Ge, v, lo), binary(BinaryOp::Le, v, hi), BinaryOp::LogicalAnd), sx);
+                       if (c.needs(1))
+                         grads[1] = pass(both(binary(BinaryOp::Lt, v, lo), binary(BinaryOp::Lt, lo, hi), BinaryOp::LogicalAnd), slo);
+                       if (c.needs(2))
+                         grads[2] = pass(both(binary(BinaryOp::Gt, v, hi), binary(BinaryOp::Lt, hi, lo), BinaryOp::LogicalOr), shi);
+                       return grads;
+                     });
+  }
+  return r;
 }
 
 static Tensor addc(TernaryOp op, const char* name, const Tensor& a, const Tensor& b, const Tensor& c,
@@ -242,8 +352,25 @@ static Tensor addc(TernaryOp op, const char* name, const Tensor& a, const Tensor
     PYDL_CHECK(is_floating(dt), "Integer division with addcdiv is no longer supported, and in a future release "
                "addcdiv will perform a true division of tensor1 and tensor2.");
   OpParams p{value.to_double()};
-  return run_elementwise(name, {cast_operand(a, dt), cast_operand(b, dt), cast_operand(c, dt)}, dt, dest,
-                         [&](const ElementwiseIter& it, Backend& be) { be.ternary(op, it, p); });
+  Tensor r = run_elementwise(name, {cast_operand(a, dt), cast_operand(b, dt), cast_operand(c, dt)}, dt, dest,
+                             [&](const ElementwiseIter& it, Backend& be) { be.ternary(op, it, p); });
+  if (!dest.out && is_floating(dt) && autograd::needs_grad({&a, &b, &c})) {
+    // a + v b c or a + v b / c.
+    const Shape sa = a.sizes(), sb = b.sizes(), sc = c.sizes();
+    const double v = p.a;
+    const bool mul = op == TernaryOp::Addcmul;
+    autograd::record(mul ? "AddcmulBackward0" : "AddcdivBackward0", {a, b, c}, {r}, {b, c}, {},
+                     [sa, sb, sc, v, mul](const autograd::BackwardContext& ctx) {
+                       const Tensor &t1 = ctx.saved[0], &t2 = ctx.saved[1];
+                       const Tensor& g = ctx.grad();
+                       std::vector<Tensor> grads(3);
+                       if (ctx.needs(0)) grads[0] = autograd::sum_to(g, sa);
+                       if (ctx.needs(1)) grads[1] = autograd::sum_to(mul ? g * t2 * v : g * v / t2, sb);
+                       if (ctx.needs(2)) grads[2] = autograd::sum_to(mul ? g * t1 * v : -g * t1 * v / (t2 * t2), sc);
+                       return grads;
+                     });
+  }
+  return r;
 }
 Tensor addcmul(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& value, OutArg dest) {
   return addc(TernaryOp::Addcmul, "addcmul", a, b, c, value, dest);

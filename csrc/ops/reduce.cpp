@@ -106,7 +106,15 @@ Tensor sum(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optiona
 
 Tensor nansum(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
   if (!is_floating(sum_dtype(x, dtype))) return sum(x, dims, keepdim, dtype, dest);  // no NaN to skip
-  return sum_like(ReduceOp::NanSum, "nansum", x, dims, keepdim, dtype, dest);
+  Tensor r = sum_like(ReduceOp::NanSum, "nansum", x, dims, keepdim, dtype, dest);
+  if (!dest.out && autograd::needs_grad({&x})) {
+    const Shape sizes = x.sizes();
+    autograd::record("NansumBackward0", {x}, {r}, {x}, {}, [sizes, dims, keepdim](const autograd::BackwardContext& c) {
+      Tensor g = autograd::expand_reduced(c.grad(), sizes, dims, keepdim);
+      return std::vector<Tensor>{where(unary(UnaryOp::IsNan, c.saved[0]), wrap_scalar(Scalar(0.0)), g)};
+    });
+  }
+  return r;
 }
 
 Tensor mean(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
@@ -129,16 +137,75 @@ Tensor nanmean(const Tensor& x, const OptionalDims& dims, bool keepdim, std::opt
   return store_result("nanmean", binary(BinaryOp::Div, nansum(xc, dims, keepdim, dt), count), dest);
 }
 
+// The product of the other elements of each reduction group, with no division (exact with
+// zeros): per group, an n x n copy whose diagonal is 1, multiplied along its rows. O(n) extra
+// memory per element, so only used when the input holds a zero (where r / x is 0 / 0).
+static Tensor prod_of_others(const Tensor& x, const OptionalDims& dims) {
+  const DimMask mask = reduce_mask(x, dims, "prod");
+  Shape perm, kept;
+  int64_t n = 1;
+  for (int64_t d = 0; d < x.dim(); ++d)
+    if (!mask[d]) perm.push_back(d), kept.push_back(x.sizes()[d]);
+  for (int64_t d = 0; d < x.dim(); ++d)
+    if (mask[d]) perm.push_back(d), n *= x.sizes()[d];
+  Tensor xp = permute(x, perm);  // reduced dims last, then one dim of n
+  Shape flat = kept, square = kept;
+  flat.push_back(n);
+  square.push_back(n);
+  square.push_back(n);
+  Tensor rows = expand(unsqueeze(reshape(xp, flat), -2), square);
+  Tensor iota = arange(Scalar(int64_t(0)), Scalar(n), Scalar(int64_t(1)), ScalarType::Int64, x.device());
+  Tensor diagonal = binary(BinaryOp::Eq, reshape(iota, {n, 1}), reshape(iota, {1, n}));
+  Tensor others = reshape(prod(where(diagonal, wrap_scalar(Scalar(1.0)), rows), Shape{-1}), xp.sizes());
+  Shape inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
+  return permute(others, inverse);
+}
+
+// d prod / d x_i is the product of the other elements of x_i's group: r / x_i when x has no zero
+// (PyTorch's check too), else computed without dividing. Both forms stay differentiable.
+static autograd::BackwardFn prod_backward(const Shape& sizes, const OptionalDims& dims, bool keepdim) {
+  return [sizes, dims, keepdim](const autograd::BackwardContext& c) {
+    const Tensor &x = c.saved[0], &r = c.saved[1];
+    Tensor g = autograd::expand_reduced(c.grad(), sizes, dims, keepdim);
+    if (x.dim() == 0) return std::vector<Tensor>{g};
+    Tensor has_zero = any(binary(BinaryOp::Eq, x, wrap_scalar(Scalar(0.0))), std::nullopt);
+    if (!*to(has_zero, std::nullopt, Device(DeviceType::CPU), false).data<bool>())
+      return std::vector<Tensor>{g * autograd::expand_reduced(r, sizes, dims, keepdim) / x};
+    return std::vector<Tensor>{g * prod_of_others(x, dims)};
+  };
+}
+
 Tensor prod(const Tensor& x, const OptionalDims& dims, bool keepdim, std::optional<ScalarType> dtype, OutArg dest) {
-  return sum_like(ReduceOp::Prod, "prod", x, dims, keepdim, dtype, dest);
+  Tensor r = sum_like(ReduceOp::Prod, "prod", x, dims, keepdim, dtype, dest);
+  if (!dest.out && is_floating(r.dtype()) && autograd::needs_grad({&x}))
+    autograd::record(dims ? "ProdBackward1" : "ProdBackward0", {x}, {r}, {x}, {r},
+                     prod_backward(x.sizes(), dims, keepdim));
+  return r;
+}
+
+// amax / amin: the gradient is shared evenly among the elements equal to the extreme (PyTorch).
+static Tensor record_extreme(const char* name, const Tensor& x, const Tensor& r, const OptionalDims& dims,
+                             bool keepdim, OutArg dest) {
+  if (dest.out || !is_floating(r.dtype()) || !autograd::needs_grad({&x})) return r;
+  const Shape sizes = x.sizes();
+  autograd::record(name, {x}, {r}, {x}, {r}, [sizes, dims, keepdim](const autograd::BackwardContext& c) {
+    Tensor g = autograd::expand_reduced(c.grad(), sizes, dims, keepdim);
+    Tensor hit = binary(BinaryOp::Eq, c.saved[0], autograd::expand_reduced(c.saved[1], sizes, dims, keepdim));
+    Tensor count = expand(sum(hit, dims, true), sizes);
+    return std::vector<Tensor>{g * hit / count};
+  });
+  return r;
 }
 
 Tensor amax(const Tensor& x, const OptionalDims& dims, bool keepdim, OutArg dest) {
-  return extreme(ReduceOp::Max, "amax", x, dims, keepdim, dest);
+  return record_extreme("AmaxBackward0", x, extreme(ReduceOp::Max, "amax", x, dims, keepdim, dest), dims, keepdim,
+                        dest);
 }
 
 Tensor amin(const Tensor& x, const OptionalDims& dims, bool keepdim, OutArg dest) {
-  return extreme(ReduceOp::Min, "amin", x, dims, keepdim, dest);
+  return record_extreme("AminBackward0", x, extreme(ReduceOp::Min, "amin", x, dims, keepdim, dest), dims, keepdim,
+                        dest);
 }
 
 Tensor all(const Tensor& x, const OptionalDims& dims, bool keepdim, OutArg dest) {

@@ -1,6 +1,7 @@
 // softmax and log_softmax along one dim: checks, the dtype= cast, a contiguous input and a new
 // contiguous output (as PyTorch returns), then the one backend primitive, which shifts every
 // slice by its max so that exp never overflows.
+#include "autograd/formulas.h"
 #include "backend/backend.h"
 #include "ops/ops.h"
 
@@ -18,6 +19,15 @@ Tensor softmax_along(const Tensor& x, int64_t dim, OptionalDtype dtype, bool log
   in = contiguous(in);
   Tensor out = empty(in.sizes(), in.dtype(), in.device());
   if (in.numel() > 0) backend(in.device().type).softmax(out, in, d, log);
+  // From the output y alone: softmax' = y (g - sum(g y)), log_softmax' = g - exp(y) sum(g).
+  if (is_floating(out.dtype()) && autograd::needs_grad({&in}))
+    autograd::record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {in}, {out}, {}, {out},
+                     [d, log](const autograd::BackwardContext& c) {
+                       const Tensor &g = c.grad(), &y = c.saved[0];
+                       const OptionalDims dim(Shape{d});
+                       if (log) return std::vector<Tensor>{g - unary(UnaryOp::Exp, y) * sum(g, dim, true)};
+                       return std::vector<Tensor>{y * (g - sum(g * y, dim, true))};
+                     });
   return out;
 }
 

@@ -95,6 +95,12 @@ UnaryInfo unary_info(UnaryOp op) {
 // d op(x) / dx times g, for r = op(x), with pydl ops. Undefined: no formula yet.
 Tensor unary_backward(UnaryOp op, const OpParams& p, const Tensor& g, const Tensor& x, const Tensor& r) {
   auto call = [](UnaryOp u, const Tensor& t) { return unary(u, t); };
+  auto cmp = [](BinaryOp b, const Tensor& t, double v) { return binary(b, t, wrap_scalar(Scalar(v))); };
+  auto gt = [&](const Tensor& t, double v) { return cmp(BinaryOp::Gt, t, v); };
+  auto ge = [&](const Tensor& t, double v) { return cmp(BinaryOp::Ge, t, v); };
+  auto lt = [&](const Tensor& t, double v) { return cmp(BinaryOp::Lt, t, v); };
+  auto le = [&](const Tensor& t, double v) { return cmp(BinaryOp::Le, t, v); };
+  auto zero = [] { return wrap_scalar(Scalar(0.0)); };
   switch (op) {
     case UnaryOp::Neg: return -g;
     case UnaryOp::Abs: return g * call(UnaryOp::Sign, x);
@@ -130,6 +136,58 @@ Tensor unary_backward(UnaryOp op, const OpParams& p, const Tensor& g, const Tens
       return g * s * (x * (1.0 - s) + 1.0);
     }
     case UnaryOp::PowScalar: return g * unary(UnaryOp::PowScalar, x, OpParams{p.a - 1.0}) * p.a;
+    case UnaryOp::NanToNum: return g * call(UnaryOp::IsFinite, x);
+    case UnaryOp::Erfc: return g * call(UnaryOp::Exp, -(x * x)) * -1.12837916709551257390;
+    case UnaryOp::Erfinv: return g * call(UnaryOp::Exp, r * r) * 0.88622692545275801365;  // sqrt(pi)/2
+    case UnaryOp::Asinh: return g * call(UnaryOp::Rsqrt, x * x + 1.0);
+    case UnaryOp::Acosh: return g * call(UnaryOp::Rsqrt, x * x - 1.0);
+    case UnaryOp::Atanh: return g / (1.0 - x * x);
+    case UnaryOp::Logit: {
+      Tensor d = g / (x * (1.0 - x));
+      if (!p.has_a) return d;  // NaN outside [0, 1], like the forward
+      // Flat where the forward clamped x to [eps, 1 - eps] (PyTorch's rule).
+      Tensor inside = binary(BinaryOp::LogicalAnd, ge(x, p.a), le(x, 1.0 - p.a));
+      return where(inside, d, zero());
+    }
+    case UnaryOp::Clamp: {
+      // Gradient passes where min <= x <= max (both ends included, as in PyTorch).
+      Tensor pass = p.has_a ? ge(x, p.a) : Tensor();
+      if (p.has_b) pass = pass.defined() ? binary(BinaryOp::LogicalAnd, pass, le(x, p.b)) : le(x, p.b);
+      return g * pass;
+    }
+    // --- activations (p as their forwards set it, see the kernels)
+    case UnaryOp::LeakyRelu: return where(gt(x, 0.0), g, g * p.a);
+    case UnaryOp::Elu:  // alpha = p.a, scale = p.b, input_scale = p.c
+      return where(gt(x, 0.0), g * p.b, g * call(UnaryOp::Exp, x * p.c) * (p.a * p.b * p.c));
+    case UnaryOp::GeluErf: {
+      Tensor cdf = (call(UnaryOp::Erf, x * 0.70710678118654752440) + 1.0) * 0.5;
+      Tensor pdf = call(UnaryOp::Exp, x * x * -0.5) * 0.39894228040143267794;  // 1/sqrt(2 pi)
+      return g * (cdf + x * pdf);
+    }
+    case UnaryOp::GeluTanh: {
+      const double beta = 0.79788456080286535588, kappa = 0.044715;  // sqrt(2/pi)
+      Tensor t = call(UnaryOp::Tanh, (x + x * x * x * kappa) * beta);
+      Tensor inner_d = (x * x * (3.0 * kappa) + 1.0) * beta;
+      return g * ((t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * inner_d);
+    }
+    case UnaryOp::Mish: {
+      Tensor t = call(UnaryOp::Tanh, unary(UnaryOp::Softplus, x, OpParams{1.0, 20.0}));
+      return g * (t + x * call(UnaryOp::Sigmoid, x) * (1.0 - t * t));
+    }
+    case UnaryOp::Softplus: {  // beta = p.a, linear above threshold = p.b
+      Tensor bx = x * p.a;
+      return where(gt(bx, p.b), g, g * call(UnaryOp::Sigmoid, bx));
+    }
+    case UnaryOp::Softsign: {
+      Tensor d = call(UnaryOp::Abs, x) + 1.0;
+      return g / (d * d);
+    }
+    case UnaryOp::Hardsigmoid:
+      return where(binary(BinaryOp::LogicalAnd, gt(x, -3.0), lt(x, 3.0)), g * (1.0 / 6.0), zero());
+    case UnaryOp::Hardswish:
+      // Open interval (-3, 3) for the middle piece, as PyTorch's kernel has it.
+      return where(le(x, -3.0), zero(), where(lt(x, 3.0), g * (x * (1.0 / 3.0) + 0.5), g));
+    case UnaryOp::LogSigmoid: return g * call(UnaryOp::Sigmoid, -x);
     default: return Tensor();
   }
 }
@@ -231,8 +289,10 @@ Tensor clamp(const Tensor& x, const std::optional<Scalar>& min, const std::optio
   if (min) state.add_scalar(*min);
   if (max) state.add_scalar(*max);
   const ScalarType dt = state.result();
-  return run_elementwise("clamp", {cast_operand(x, dt)}, dt, dest,
-                         [&](const ElementwiseIter& it, Backend& b) { b.unary(UnaryOp::Clamp, it, p); });
+  Tensor r = run_elementwise("clamp", {cast_operand(x, dt)}, dt, dest,
+                             [&](const ElementwiseIter& it, Backend& b) { b.unary(UnaryOp::Clamp, it, p); });
+  if (!dest.out && is_floating(dt) && autograd::needs_grad({&x})) record_unary(UnaryOp::Clamp, p, x, r);
+  return r;
 }
 
 }  // namespace pydl
