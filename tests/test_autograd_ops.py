@@ -166,3 +166,34 @@ def test_writes_without_a_formula_raise_at_backward_not_silently():
         y.backward()
     with pytest.raises(RuntimeError, match="leaf Variable"):
         a.index_fill_(0, pydl.tensor([1]), 0.0)
+
+
+SCANS_AND_SELECTION = [  # name, f, input maker
+    ("cumsum", lambda x: x.cumsum(1), lambda: transposed((3, 4))),
+    ("cummax", lambda x: x.cummax(0).values, lambda: t((5, 2))),
+    ("cummin", lambda x: x.cummin(-1).values, lambda: t((2, 5))),
+    ("flip", lambda x: x.flip(0, 1), lambda: t((3, 4))),
+    ("roll", lambda x: x.roll((1, -2), (0, 1)), lambda: t((3, 4))),
+    ("roll_flat", lambda x: x.roll(5), lambda: t((3, 4))),
+    ("tril", lambda x: x.tril(), lambda: t((3, 4))),
+    ("triu", lambda x: x.triu(1), lambda: transposed((4, 3))),
+    ("sort", lambda x: x.sort(1, descending=True).values, lambda: t((3, 4))),
+    ("topk", lambda x: x.topk(2, 0).values, lambda: t((4, 3))),
+    ("kthvalue", lambda x: x.kthvalue(2, 1).values, lambda: t((3, 4))),
+    ("median_dim", lambda x: x.median(1, keepdim=True).values, lambda: t((3, 5))),
+    ("mode", lambda x: x.mode(0).values, lambda: t((3, 4))),
+]
+
+
+@pytest.mark.parametrize("name,f,make", SCANS_AND_SELECTION, ids=[r[0] for r in SCANS_AND_SELECTION])
+def test_scan_and_selection_gradients(name, f, make):
+    x = make()
+    assert gradcheck(f, (x,))
+    if name not in ("cummax", "cummin", "mode"):  # piecewise: second derivatives are zero anyway
+        assert gradgradcheck(lambda x: f(x) * f(x), (x,))
+
+
+def test_scans_without_a_formula_raise_at_backward():
+    x = t((3,))
+    with pytest.raises(NotImplementedError, match="cumprod"):
+        x.cumprod(0).sum().backward()

@@ -1,6 +1,7 @@
 // Scans along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp. Each op makes its input
 // contiguous and runs Backend::scan once, straight into the result: a new tensor, or the user's
 // out= / self when that is contiguous and is the input itself or does not overlap it.
+#include "autograd/formulas.h"
 #include "backend/backend.h"
 #include "ops/elementwise.h"
 #include "ops/ops.h"
@@ -61,16 +62,47 @@ TensorPair extreme(ScanOp op, const char* name, const Tensor& x, int64_t dim, Ou
 }  // namespace
 
 Tensor cumsum(const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
-  return accumulate(ScanOp::CumSum, "cumsum", x, dim, dtype, dest);
+  Tensor r = accumulate(ScanOp::CumSum, "cumsum", x, dim, dtype, dest);
+  if (dest.out || !is_floating(r.dtype()) || !autograd::needs_grad({&x})) return r;
+  // Each input adds into every later output: the gradient is the reversed cumulative sum of g.
+  const int64_t d = wrap_dim(dim, x.dim());
+  autograd::record("CumsumBackward0", {x}, {r}, {}, {}, [d](const autograd::BackwardContext& c) {
+    if (c.grad().dim() == 0) return std::vector<Tensor>{c.grad()};
+    return std::vector<Tensor>{flip(cumsum(flip(c.grad(), {d}), d), {d})};
+  });
+  return r;
+}
+
+// Scans without a formula yet record one that raises at backward, never a silent no-gradient.
+static Tensor no_formula(const char* name, const Tensor& x, const Tensor& r, OutArg dest) {
+  if (!dest.out && is_floating(r.dtype()) && autograd::needs_grad({&x}))
+    autograd::record(name, {x}, {r}, {}, {}, autograd::not_implemented(name));
+  return r;
 }
 
 Tensor cumprod(const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
-  return accumulate(ScanOp::CumProd, "cumprod", x, dim, dtype, dest);
+  return no_formula("cumprod", x, accumulate(ScanOp::CumProd, "cumprod", x, dim, dtype, dest), dest);
 }
 
-TensorPair cummax(const Tensor& x, int64_t dim, OutPair out) { return extreme(ScanOp::CumMax, "cummax", x, dim, out); }
+// cummax / cummin values come from x at the returned indices, which repeat: the gradient is
+// summed back into those positions.
+static TensorPair extreme_with_grad(ScanOp op, const char* name, const Tensor& x, int64_t dim, OutPair out) {
+  TensorPair r = extreme(op, name, x, dim, out);
+  if (out.given() || !is_floating(x.dtype()) || !autograd::needs_grad({&x})) return r;
+  const int64_t d = wrap_dim(dim, x.dim());
+  const Shape sizes = x.sizes();
+  autograd::record(op == ScanOp::CumMax ? "CummaxBackward0" : "CumminBackward0", {x}, {r.first}, {r.second}, {},
+                   [d, sizes](const autograd::BackwardContext& c) {
+    if (sizes.empty()) return std::vector<Tensor>{c.grad()};
+    Tensor z = full(sizes, Scalar(0.0), c.grad().dtype(), c.grad().device());
+    return std::vector<Tensor>{scatter_reduce(z, d, c.saved[0], c.grad(), "sum", true)};
+  });
+  return r;
+}
 
-TensorPair cummin(const Tensor& x, int64_t dim, OutPair out) { return extreme(ScanOp::CumMin, "cummin", x, dim, out); }
+TensorPair cummax(const Tensor& x, int64_t dim, OutPair out) { return extreme_with_grad(ScanOp::CumMax, "cummax", x, dim, out); }
+
+TensorPair cummin(const Tensor& x, int64_t dim, OutPair out) { return extreme_with_grad(ScanOp::CumMin, "cummin", x, dim, out); }
 
 Tensor logcumsumexp(const Tensor& x, int64_t dim, OutArg dest) {
   const int64_t d = wrap_dim(dim, x.dim());
@@ -79,7 +111,7 @@ Tensor logcumsumexp(const Tensor& x, int64_t dim, OutArg dest) {
              x.dtype(), ", but got ", dest.out->dtype(), " instead");
   Tensor out = make_output("logcumsumexp", dest, x.sizes(), x.dtype(), x.device());
   scan_into(ScanOp::LogCumSumExp, out, contiguous(x), x.dim() == 0 ? 0 : d);
-  return out;
+  return no_formula("logcumsumexp", x, out, dest);
 }
 
 }  // namespace pydl

@@ -3,6 +3,7 @@
 // block copies) from a view of the input into a fresh output through the copy primitive.
 #include <algorithm>
 
+#include "autograd/formulas.h"
 #include "backend/backend.h"
 #include "ops/ops.h"
 
@@ -36,14 +37,35 @@ Tensor flip(const Tensor& t, const Shape& dims) {
   Tensor reversed(std::make_shared<TensorImpl>(t.impl()->storage(), t.sizes(), strides, offset, t.dtype(),
                                                t.impl()->version_counter()));
   copy_no_overlap(out, reversed, "flip");
+  if (autograd::needs_grad({&t}))
+    autograd::record("FlipBackward0", {t}, {out}, {}, {}, [dims](const autograd::BackwardContext& c) {
+      return std::vector<Tensor>{flip(c.grad(), dims)};
+    });
   return out;
 }
 
+static Tensor roll_impl(const Tensor& t, const Shape& shifts, const Shape& dims);
+
 Tensor roll(const Tensor& t, const Shape& shifts, const Shape& dims) {
+  Tensor out;
+  {
+    autograd::AutoGradMode no_record(false);
+    out = roll_impl(t, shifts, dims);  // built from copies and views: recorded as one op here
+  }
+  if (!autograd::needs_grad({&t})) return out;
+  Shape back = shifts;
+  for (int64_t& s : back) s = -s;
+  autograd::record("RollBackward0", {t}, {out}, {}, {}, [back, dims](const autograd::BackwardContext& c) {
+    return std::vector<Tensor>{roll(c.grad(), back, dims)};
+  });
+  return out;
+}
+
+static Tensor roll_impl(const Tensor& t, const Shape& shifts, const Shape& dims) {
   PYDL_CHECK(!shifts.empty(), "`shifts` required");
   if (dims.empty()) {  // roll the flattened tensor, then restore the shape
     PYDL_CHECK(shifts.size() == 1, "shifts and dimensions must align. shifts: ", shifts.size(), ", dims:0");
-    return view(roll(reshape(t, Shape{t.numel()}), shifts, Shape{0}), t.sizes());
+    return view(roll_impl(reshape(t, Shape{t.numel()}), shifts, Shape{0}), t.sizes());
   }
   PYDL_CHECK(shifts.size() == dims.size(), "shifts and dimensions must align. shifts: ", shifts.size(),
              ", dims:", dims.size());
@@ -71,7 +93,7 @@ Tensor roll(const Tensor& t, const Shape& shifts, const Shape& dims) {
       (i < kMaxAtOnce ? first_shifts : rest_shifts).push_back(shift[rolled[i]]);
       (i < kMaxAtOnce ? first_dims : rest_dims).push_back(rolled[i]);
     }
-    return roll(roll(t, first_shifts, first_dims), rest_shifts, rest_dims);
+    return roll_impl(roll_impl(t, first_shifts, first_dims), rest_shifts, rest_dims);
   }
   for (uint32_t mask = 0; mask < (1u << rolled.size()); ++mask) {
     Tensor src = t, dst = out;

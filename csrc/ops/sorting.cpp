@@ -2,6 +2,7 @@
 // unique_consecutive. The backend primitives work on contiguous rows along the last dim, so
 // each op moves its dim to the end (transpose + contiguous), runs one or two primitives, and
 // transposes the result back (a view, as PyTorch returns it).
+#include "autograd/formulas.h"
 #include "backend/backend.h"
 #include "ops/ops.h"
 
@@ -47,6 +48,21 @@ void check_nonempty_dim(const Tensor& x, int64_t dim, const char* op) {
   PYDL_CHECK_INDEX(dim_len(x, dim) > 0, op, "(): Expected reduction dim ", dim, " to have non-zero size.");
 }
 
+// Values picked from x along d at the returned indices (sort, topk, kthvalue, median, mode):
+// the gradient goes back to those positions; the indices get none.
+TensorPair values_grad(const char* name, const Tensor& x, int64_t d, TensorPair r, const OutPair& out) {
+  if (out.given() || !is_floating(x.dtype()) || !autograd::needs_grad({&x})) return r;
+  const Shape sizes = x.sizes();
+  const bool reduced = r.first.dim() < x.dim();
+  autograd::record(name, {x}, {r.first}, {r.second}, {}, [sizes, d, reduced](const autograd::BackwardContext& c) {
+    if (sizes.empty()) return std::vector<Tensor>{c.grad()};
+    Tensor idx = reduced ? unsqueeze(c.saved[0], d) : c.saved[0];
+    Tensor g = reduced ? unsqueeze(c.grad(), d) : c.grad();
+    return std::vector<Tensor>{scatter(full(sizes, Scalar(0.0), g.dtype(), g.device()), d, idx, g, "")};
+  });
+  return r;
+}
+
 // median / nanmedian / mode over dim.
 TensorPair pick_along(RowStat kind, const char* op, const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
   const int64_t d = wrap_dim(dim, x.dim());
@@ -55,7 +71,7 @@ TensorPair pick_along(RowStat kind, const char* op, const Tensor& x, int64_t dim
   Tensor in = rows_along(x, d);
   Tensor v = alloc_rows(in, 1, x.dtype()), i = alloc_rows(in, 1, ScalarType::Int64);
   if (x.numel() > 0) backend(x.device().type).row_stat(kind, v, i, in);
-  return store_pair({reduced(v, d, x.dim(), keepdim), reduced(i, d, x.dim(), keepdim)}, out, op);
+  return values_grad(op, x, d, store_pair({reduced(v, d, x.dim(), keepdim), reduced(i, d, x.dim(), keepdim)}, out, op), out);
 }
 
 // The lower median of all elements, as a 0-d tensor.
@@ -119,7 +135,7 @@ TensorPair sort(const Tensor& x, int64_t dim, bool descending, bool stable, OutP
   Tensor in = rows_along(x, d);
   Tensor v = empty(in.sizes(), x.dtype(), x.device()), i = empty(in.sizes(), ScalarType::Int64, x.device());
   if (x.numel() > 0) backend(x.device().type).sort(v, i, in, descending, stable);
-  return store_pair({unrows(v, d, x.dim()), unrows(i, d, x.dim())}, out, "sort");
+  return values_grad("SortBackward0", x, d, store_pair({unrows(v, d, x.dim()), unrows(i, d, x.dim())}, out, "sort"), out);
 }
 
 Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable) {
@@ -140,7 +156,7 @@ TensorPair topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sort
   Tensor v = alloc_rows(in, k, x.dtype()), i = alloc_rows(in, k, ScalarType::Int64);
   // A 0-d input is its own top-k, even for k = 0 (as in PyTorch).
   if (v.numel() > 0) backend(x.device().type).topk(v, i, in, x.dim() == 0 ? 1 : k, largest, sorted);
-  return store_pair({unrows(v, d, x.dim()), unrows(i, d, x.dim())}, out, "topk");
+  return values_grad("TopkBackward0", x, d, store_pair({unrows(v, d, x.dim()), unrows(i, d, x.dim())}, out, "topk"), out);
 }
 
 TensorPair kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim, OutPair out) {
@@ -156,7 +172,7 @@ TensorPair kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim, OutPa
     v = narrow(v, -1, k - 1, 1);
     i = narrow(i, -1, k - 1, 1);
   }
-  return store_pair({reduced(v, d, x.dim(), keepdim), reduced(i, d, x.dim(), keepdim)}, out, "kthvalue");
+  return values_grad("KthvalueBackward0", x, d, store_pair({reduced(v, d, x.dim(), keepdim), reduced(i, d, x.dim(), keepdim)}, out, "kthvalue"), out);
 }
 
 TensorPair median(const Tensor& x, int64_t dim, bool keepdim, OutPair out) {

@@ -3,6 +3,7 @@
 // into the diagonal view of a zeroed output, or copy one out.
 #include <algorithm>
 
+#include "autograd/formulas.h"
 #include "backend/backend.h"
 #include "ops/ops.h"
 
@@ -41,8 +42,18 @@ static Tensor triangle(const char* op, const Tensor& t, int64_t k, bool upper, O
   return out;
 }
 
-Tensor tril(const Tensor& t, int64_t diagonal, OutArg dest) { return triangle("tril", t, diagonal, false, dest); }
-Tensor triu(const Tensor& t, int64_t diagonal, OutArg dest) { return triangle("triu", t, diagonal, true, dest); }
+// The gradient keeps the same triangle.
+static Tensor triangle_with_grad(const char* name, const Tensor& t, int64_t k, bool upper, OutArg dest) {
+  Tensor out = triangle(upper ? "triu" : "tril", t, k, upper, dest);
+  if (dest.out || !autograd::needs_grad({&t})) return out;
+  autograd::record(name, {t}, {out}, {}, {}, [k, upper](const autograd::BackwardContext& c) {
+    return std::vector<Tensor>{upper ? triu(c.grad(), k) : tril(c.grad(), k)};
+  });
+  return out;
+}
+
+Tensor tril(const Tensor& t, int64_t diagonal, OutArg dest) { return triangle_with_grad("TrilBackward0", t, diagonal, false, dest); }
+Tensor triu(const Tensor& t, int64_t diagonal, OutArg dest) { return triangle_with_grad("TriuBackward0", t, diagonal, true, dest); }
 
 Tensor diag(const Tensor& t, int64_t k, OutArg dest) {
   PYDL_CHECK(t.dim() == 1 || t.dim() == 2, "diag(): Supports 1D or 2D tensors. Got ", t.dim(), "D");
