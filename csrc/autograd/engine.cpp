@@ -81,7 +81,8 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
              " gradients");
   std::vector<Edge> root_edges;
   for (size_t i = 0; i < roots.size(); ++i) {
-    PYDL_CHECK(roots[i].requires_grad(), "element ", i, " of tensors does not require grad and does not have a grad_fn");
+    PYDL_CHECK(roots[i].requires_grad(), "element ", i,
+               " of tensors does not require grad and does not have a grad_fn");
     PYDL_CHECK(grad_roots[i].sizes() == roots[i].sizes(), "Mismatch in shape: grad_output[", i, "] has a shape of ",
                grad_roots[i].sizes(), " and output[", i, "] has a shape of ", roots[i].sizes(), ".");
     root_edges.push_back(gradient_edge(roots[i]));

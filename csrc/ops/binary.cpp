@@ -101,7 +101,8 @@ void record_binary(BinaryOp op, const OpParams& p, const Tensor& a, const Tensor
     case BinaryOp::Mul:
       record("MulBackward0", {a, b}, {r}, {a, b}, {}, [sa, sb](const BackwardContext& c) {
         const Tensor &x = c.saved[0], &y = c.saved[1];
-        return Grads{c.needs(0) ? sum_to(c.grad() * y, sa) : Tensor(), c.needs(1) ? sum_to(c.grad() * x, sb) : Tensor()};
+        return Grads{c.needs(0) ? sum_to(c.grad() * y, sa) : Tensor(),
+                     c.needs(1) ? sum_to(c.grad() * x, sb) : Tensor()};
       });
       return;
     case BinaryOp::Div:

@@ -220,7 +220,9 @@ Tensor detail::with_history(const char* name, const Tensor& out, const std::vect
   return out;
 }
 
-static Tensor zeros_like_input(const Shape& sizes, ScalarType dt, Device dev) { return full(sizes, Scalar(0.0), dt, dev); }
+static Tensor zeros_like_input(const Shape& sizes, ScalarType dt, Device dev) {
+  return full(sizes, Scalar(0.0), dt, dev);
+}
 
 Tensor index(const Tensor& self, const std::vector<Tensor>& indices) {
   bool any = false;
@@ -287,7 +289,8 @@ Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const T
     std::vector<Tensor> idx(c.saved.begin(), c.saved.begin() + static_cast<std::ptrdiff_t>(n));
     std::vector<Tensor> g(2);
     // Overwritten positions get no gradient through self; accumulated ones do.
-    if (c.needs(0)) g[0] = accumulate ? c.grad() : index_put(c.grad(), idx, wrap_scalar(Scalar(0.0), c.grad().dtype()), false);
+    if (c.needs(0))
+      g[0] = accumulate ? c.grad() : index_put(c.grad(), idx, wrap_scalar(Scalar(0.0), c.grad().dtype()), false);
     if (c.needs(1)) g[1] = autograd::sum_to(index(c.grad(), idx), vsizes);
     return g;
   });
@@ -313,7 +316,8 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index, OutArg
   gather_dim(target, self, dim, restride(idx, shape, st), kIndexSelectRules);
   if (!target.is_same(out)) copy_(out, target);
   const Shape sizes = self.sizes();
-  return with_history("IndexSelectBackward0", out, {self}, dest, {idx}, [sizes, dim](const autograd::BackwardContext& c) {
+  return with_history("IndexSelectBackward0", out, {self}, dest, {idx},
+                      [sizes, dim](const autograd::BackwardContext& c) {
     Tensor z = zeros_like_input(sizes, c.grad().dtype(), c.grad().device());
     return std::vector<Tensor>{index_add(z, dim, c.saved[0], c.grad(), Scalar(int64_t(1)))};
   });
@@ -369,7 +373,8 @@ Tensor take(const Tensor& self, const Tensor& index, OutArg dest) {
   const Shape sizes = self.sizes();
   return with_history("TakeBackward0", out, {self}, dest, {idx}, [sizes](const autograd::BackwardContext& c) {
     Tensor z = zeros_like_input({shape_numel(sizes)}, c.grad().dtype(), c.grad().device());
-    return std::vector<Tensor>{reshape(index_put(z, {reshape(c.saved[0], {-1})}, reshape(c.grad(), {-1}), true), sizes)};
+    Tensor flat = index_put(z, {reshape(c.saved[0], {-1})}, reshape(c.grad(), {-1}), true);
+    return std::vector<Tensor>{reshape(flat, sizes)};
   });
 }
 

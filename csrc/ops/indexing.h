@@ -50,6 +50,6 @@ std::pair<Scalar, Scalar> min_max(const Tensor& t);
 // The history of an out-of-place indexing op's result: `fn` when the op has a formula, else a
 // node that raises NotImplementedError at backward (never a silently wrong gradient).
 Tensor with_history(const char* name, const Tensor& out, const std::vector<Tensor>& inputs, OutArg dest,
-                    const std::vector<Tensor>& saved = {}, std::function<std::vector<Tensor>(const autograd::BackwardContext&)> fn = {});
+                    const std::vector<Tensor>& saved = {}, autograd::BackwardFn fn = {});
 
 }  // namespace pydl::detail

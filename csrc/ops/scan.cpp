@@ -100,9 +100,13 @@ static TensorPair extreme_with_grad(ScanOp op, const char* name, const Tensor& x
   return r;
 }
 
-TensorPair cummax(const Tensor& x, int64_t dim, OutPair out) { return extreme_with_grad(ScanOp::CumMax, "cummax", x, dim, out); }
+TensorPair cummax(const Tensor& x, int64_t dim, OutPair out) {
+  return extreme_with_grad(ScanOp::CumMax, "cummax", x, dim, out);
+}
 
-TensorPair cummin(const Tensor& x, int64_t dim, OutPair out) { return extreme_with_grad(ScanOp::CumMin, "cummin", x, dim, out); }
+TensorPair cummin(const Tensor& x, int64_t dim, OutPair out) {
+  return extreme_with_grad(ScanOp::CumMin, "cummin", x, dim, out);
+}
 
 Tensor logcumsumexp(const Tensor& x, int64_t dim, OutArg dest) {
   const int64_t d = wrap_dim(dim, x.dim());

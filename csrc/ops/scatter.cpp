@@ -102,10 +102,12 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
   if (!is_value && may_overlap(src, out)) vals = clone(vals);
   scatter_dim(out, dim, idx, vals, mode);
   out.bump_version();
-  if (mode != ScatterReduce::None && mode != ScatterReduce::Sum) return with_history("ScatterBackward0", out, {self, src}, dest);
+  if (mode != ScatterReduce::None && mode != ScatterReduce::Sum)
+    return with_history("ScatterBackward0", out, {self, src}, dest);
   // Plain scatter overwrites self where it writes; scatter add keeps it. src's gradient is gathered.
   const bool overwrite = mode == ScatterReduce::None;
-  return with_history("ScatterBackward0", out, {self, src}, dest, {idx}, [dim, overwrite, is_value](const autograd::BackwardContext& c) {
+  return with_history("ScatterBackward0", out, {self, src}, dest, {idx},
+                      [dim, overwrite, is_value](const autograd::BackwardContext& c) {
     std::vector<Tensor> g(2);
     if (c.needs(0)) g[0] = overwrite ? scatter(c.grad(), dim, c.saved[0], wrap_scalar(Scalar(0.0)), "") : c.grad();
     if (c.needs(1) && !is_value) g[1] = gather(c.grad(), dim, c.saved[0]);
@@ -147,8 +149,10 @@ Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, cons
     div(out, count, is_floating(dt) ? "" : "floor", OutArg::self(out));
   }
   out.bump_version();
-  if (mode != ScatterReduce::Sum || reduce == "mean" || !include_self) return with_history("ScatterReduceBackward0", out, {self, src}, dest);
-  return with_history("ScatterReduceBackward0", out, {self, src}, dest, {idx}, [dim](const autograd::BackwardContext& c) {
+  if (mode != ScatterReduce::Sum || reduce == "mean" || !include_self)
+    return with_history("ScatterReduceBackward0", out, {self, src}, dest);
+  return with_history("ScatterReduceBackward0", out, {self, src}, dest, {idx},
+                      [dim](const autograd::BackwardContext& c) {
     return std::vector<Tensor>{c.needs(0) ? c.grad() : Tensor(), c.needs(1) ? gather(c.grad(), dim, c.saved[0]) : Tensor()};
   });
 }
@@ -163,7 +167,8 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   // torch's index_add_ raises RuntimeError for an index past the end.
   Tensor out = index_write("index_add", self, dim, index, source, values, ScatterReduce::Sum, kGatherRules, dest);
   const double a = alpha.to_double();
-  return with_history("IndexAddBackward0", out, {self, source}, dest, {index}, [dim, a](const autograd::BackwardContext& c) {
+  return with_history("IndexAddBackward0", out, {self, source}, dest, {index},
+                      [dim, a](const autograd::BackwardContext& c) {
     std::vector<Tensor> g(2);
     if (c.needs(0)) g[0] = c.grad();
     if (c.needs(1)) g[1] = index_select(c.grad(), dim, c.saved[0]) * a;
