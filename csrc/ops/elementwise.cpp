@@ -1,6 +1,6 @@
 #include "ops/elementwise.h"
 
-#include "autograd/grad_mode.h"
+#include "autograd/node.h"
 #include "core/convert.h"
 #include "core/dispatch.h"
 
@@ -84,12 +84,6 @@ static Tensor allocate_result(const Shape& shape, ScalarType dtype, Device dev, 
   return empty(shape, dtype, dev);
 }
 
-static bool inputs_require_grad(const std::vector<Tensor>& inputs) {
-  for (const Tensor& t : inputs)
-    if (t.requires_grad()) return true;
-  return false;
-}
-
 // In-place and out= writes are not recorded by autograd yet: refuse them where a gradient
 // would silently go wrong, with PyTorch's messages where PyTorch refuses too.
 void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& out, bool inplace) {
@@ -118,7 +112,7 @@ Prepared prepare_elementwise(const char* op, std::vector<Tensor> inputs, ScalarT
     return p;
   }
   Tensor& out = *dest.out;
-  check_autograd_target(op, inputs_require_grad(p.inputs), out, dest.inplace);
+  check_autograd_target(op, autograd::needs_grad(p.inputs), out, dest.inplace);
   if (dest.inplace) {
     PYDL_CHECK(out.sizes() == shape, op, ": output with shape ", out.sizes(), " doesn't match the broadcast shape ",
                shape);

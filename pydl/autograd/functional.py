@@ -15,6 +15,15 @@ def _prepare(inputs, create_graph):
     return tuple(x.detach().requires_grad_(True) if not (create_graph and x.requires_grad) else x for x in inputs)
 
 
+def _vectors(v, like, what):
+    """v as a tuple, or ones when v is None (only for a single one-element tensor, like PyTorch)."""
+    if v is not None:
+        return _tuple(v)[0]
+    if any(t.numel() != 1 for t in like):
+        raise RuntimeError(f"The vector v can only be None if the {what} a single Tensor with a single element.")
+    return tuple(_C.ones_like(t) for t in like)
+
+
 def _grads(outputs, inputs, grad_outputs, create_graph):
     gs = _grad(outputs, inputs, grad_outputs, retain_graph=True, create_graph=create_graph, allow_unused=True)
     return tuple(_C.zeros_like(x) if g is None else g for g, x in zip(gs, inputs))
@@ -26,13 +35,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     xs = _prepare(inputs, create_graph)
     out = func(*xs)
     outs, out_tuple = _tuple(out)
-    if v is None:
-        if any(o.numel() != 1 for o in outs):
-            raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
-                               "Tensor with a single element.")
-        vs = tuple(_C.ones_like(o) for o in outs)
-    else:
-        vs, _ = _tuple(v)
+    vs = _vectors(v, outs, "user-provided function returns")
     g = _grads(outs, xs, list(vs), create_graph)
     out = tuple(o if create_graph else o.detach() for o in outs)
     return (out if out_tuple else out[0]), (g if is_tuple else g[0])
@@ -43,13 +46,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     inputs, is_tuple = _tuple(inputs)
     xs = _prepare(inputs, True)
     outs, out_tuple = _tuple(func(*xs))
-    if v is None:
-        if any(x.numel() != 1 for x in xs):
-            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
-                               "single Tensor with a single element.")
-        vs = tuple(_C.ones_like(x) for x in xs)
-    else:
-        vs, _ = _tuple(v)
+    vs = _vectors(v, xs, "input to the user-provided function is")
     # u is a dummy cotangent: d/du (u^T J v) = J v, and u^T J is linear in u.
     us = tuple(_C.zeros_like(o).requires_grad_(True) for o in outs)
     gx = _grads(outs, xs, list(us), True)
