@@ -36,6 +36,11 @@ if(PYDL_CPU_ISA_MAX)
   list(SUBLIST PYDL_CPU_ISA_LEVELS 0 ${_max_at} PYDL_CPU_ISA_LEVELS)
 endif()
 
+# The GEMM micro-kernel and GEMV loops write `acc += a * b` and rely on the compiler fusing it
+# into one FMA instruction; with -std=c++17 (no GNU extensions) GCC would not contract it.
+set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/gemm_kernel.cpp
+                            PROPERTIES COMPILE_OPTIONS -ffp-contract=fast)
+
 foreach(isa IN LISTS PYDL_CPU_ISA_LEVELS)
   add_library(pydl_cpu_kernels_${isa} OBJECT ${PYDL_CPU_KERNEL_SOURCES})
   target_include_directories(pydl_cpu_kernels_${isa} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/csrc)

@@ -42,6 +42,9 @@ void Backend::reduce(ReduceOp, const Tensor&, const Tensor&) { not_implemented("
 void Backend::arg_reduce(ReduceOp, const Tensor&, const Tensor&, const Tensor&, int64_t) {
   not_implemented("max/min/argmax along a dim");
 }
+void Backend::gemm(const Tensor&, const Tensor&, const Tensor&, const Scalar&, const Scalar&) {
+  not_implemented("matrix multiplication");
+}
 // --- shape ops
 void Backend::triangle(const Tensor&, const Tensor&, int64_t, bool) { not_implemented("tril/triu"); }
 // --- indexing primitives

@@ -81,6 +81,15 @@ class Backend {
   // are contiguous with in's shape, size 1 along dim; dim has at least one element.
   virtual void arg_reduce(ReduceOp op, const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim);
 
+  // --- matrix multiply (ops/linalg.cpp)
+  // out[..., m, n] = alpha * a[..., m, k] @ b[..., k, n] + beta * out, for every index of the
+  // leading (batch) dims, which the three share (a broadcast batch dim has stride 0). Any
+  // strides, one dtype for all three: floating types accumulate in float32 or wider, integer
+  // types wrap like the dtype's arithmetic; bool is not a matmul dtype. beta == 0 writes out
+  // without reading it (NaN there does not propagate), and k == 0 gives beta * out. out does
+  // not overlap a or b.
+  virtual void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta);
+
   // --- shape ops
   // (flip also uses copy() above: its input is a view with negative strides, which copy() must
   // take like any other byte strides; such views never reach users.)

@@ -15,6 +15,7 @@ PYDL_DEFINE_KERNEL(BinaryKernel, binary_kernel);
 PYDL_DEFINE_KERNEL(TernaryKernel, ternary_kernel);
 PYDL_DEFINE_KERNEL(ReduceKernel, reduce_kernel);
 PYDL_DEFINE_KERNEL(ArgReduceKernel, arg_reduce_kernel);
+PYDL_DEFINE_KERNEL(GemmKernel, gemm_kernel);
 // indexing
 PYDL_DEFINE_KERNEL(IndexGatherKernel, index_gather_kernel);
 PYDL_DEFINE_KERNEL(IndexScatterKernel, index_scatter_kernel);
@@ -57,6 +58,9 @@ class CpuBackend final : public Backend {
   void reduce(ReduceOp op, const Tensor& out, const Tensor& in) override { reduce_kernel(op, out, in); }
   void arg_reduce(ReduceOp op, const Tensor& v, const Tensor& i, const Tensor& in, int64_t dim) override {
     arg_reduce_kernel(op, v, i, in, dim);
+  }
+  void gemm(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta) override {
+    gemm_kernel(out, a, b, alpha, beta);
   }
   // --- shape ops
   void triangle(const Tensor& out, const Tensor& in, int64_t k, bool upper) override {

@@ -32,6 +32,11 @@ PYDL_DECLARE_KERNEL(TernaryKernel, ternary_kernel);
 PYDL_DECLARE_KERNEL(FillKernel, fill_kernel);
 PYDL_DECLARE_KERNEL(RandomKernel, random_kernel);
 
+// --- matrix multiply (kernels/gemm_kernel.cpp); see Backend::gemm.
+using GemmKernel = void (*)(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha,
+                            const Scalar& beta);
+PYDL_DECLARE_KERNEL(GemmKernel, gemm_kernel);
+
 // --- shape ops: compiled once, not per ISA level (memory-bound copies; cpu/triangle.cpp)
 void triangle_kernel(const Tensor& out, const Tensor& in, int64_t k, bool upper);
 // --- indexing (kernels/index_kernel.cpp)

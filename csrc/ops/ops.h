@@ -209,6 +209,24 @@ Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool a
 Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_t minlength);
 Tensor histc(const Tensor& self, int64_t bins, const Scalar& min, const Scalar& max, OutArg dest = {});
 Tensor one_hot(const Tensor& self, int64_t num_classes);
+// --- matrix products (linalg.cpp). Operands share one dtype (no promotion, as in PyTorch);
+// integer products wrap, bool is refused. The add* forms compute beta * input + alpha * product.
+Tensor mm(const Tensor& a, const Tensor& b, OutArg dest = {});
+Tensor bmm(const Tensor& a, const Tensor& b, OutArg dest = {});
+Tensor mv(const Tensor& mat, const Tensor& vec, OutArg dest = {});
+Tensor dot(const Tensor& a, const Tensor& b, OutArg dest = {});
+Tensor vdot(const Tensor& a, const Tensor& b, OutArg dest = {});
+Tensor outer(const Tensor& a, const Tensor& b, OutArg dest = {});
+Tensor addmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
+             OutArg dest = {});
+Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha,
+             OutArg dest = {});
+Tensor baddbmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
+               OutArg dest = {});
+Tensor addbmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
+              OutArg dest = {});
+Tensor matmul(const Tensor& a, const Tensor& b, OutArg dest = {});  // every rank case, batch dims broadcast
+Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias);  // x @ weight.T + bias
 // --- sorting and searching (sorting.cpp, searching.cpp). Ops with two results return
 // (values, indices) and take an optional OutPair for out=(values, indices).
 TensorPair sort(const Tensor& x, int64_t dim, bool descending, bool stable, OutPair out = {});

@@ -28,7 +28,8 @@ void init_index_ops(py::module_& m);  // index_ops_py.cpp: gather, scatter, inde
 void init_sorting(py::module_& m);    // sorting_py.cpp: sort, topk, median, unique, searchsorted, ...
 
 // softmax
-void init_softmax(py::module_& m);    // softmax_py.cpp: softmax, log_softmax (+ _nn softmin)
+void init_softmax(py::module_& m);
+void init_linalg(py::module_& m);     // linalg_py.cpp: mm, bmm, matmul, addmm, ... (+ _nn linear)    // softmax_py.cpp: softmax, log_softmax (+ _nn softmin)
 
 // A torch.return_types-like named tuple type (return_types_py.cpp), e.g.
 //   static ReturnType sort_t = return_type(m, "sort", {"values", "indices"});  // at init

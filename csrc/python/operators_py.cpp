@@ -1,5 +1,5 @@
 // The Python operators on Tensor: +, -, *, /, //, %, **, &, |, ^, <<, >>, their reflected and
-// in-place forms, the comparisons, and -x, +x, abs(x), ~x.
+// in-place forms, the comparisons, -x, +x, abs(x), ~x, and @ (pydl.matmul).
 //
 // The dunder methods (Tensor.__add__, ...) are bound with pybind11 so that they show up in
 // help() and can be called by name. The expression `a + b` goes faster: the arithmetic and
@@ -72,6 +72,22 @@ PyObject* inplace_slot(PyObject* x, PyObject* y) {
   return guarded([&] { return apply_operator(Op, self, y, false, true); });
 }
 
+// nb_matrix_multiply: `a @ b` needs a tensor on both sides (numbers give NotImplemented, and
+// then Python's TypeError, as in PyTorch).
+PyObject* matmul_slot(PyObject* x, PyObject* y) {
+  Tensor a, b;
+  if (!tensor_from_python(x, &a) || !tensor_from_python(y, &b)) Py_RETURN_NOTIMPLEMENTED;
+  return guarded([&] {
+    if (a.numel() + b.numel() < kReleaseGilNumel) return py::cast(matmul(a, b));
+    Tensor r;
+    {
+      py::gil_scoped_release nogil;
+      r = matmul(a, b);
+    }
+    return py::cast(r);
+  });
+}
+
 BinaryOp comparison(int cmp) {
   switch (cmp) {
     case Py_LT: return BinaryOp::Lt;
@@ -105,6 +121,7 @@ void install_slots(PyTypeObject* type) {
   nb->nb_inplace_subtract = inplace_slot<BinaryOp::Sub>;
   nb->nb_inplace_multiply = inplace_slot<BinaryOp::Mul>;
   nb->nb_inplace_true_divide = inplace_slot<BinaryOp::Div>;
+  nb->nb_matrix_multiply = matmul_slot;
   type->tp_richcompare = richcompare_slot;
   // ** (a ternary slot) and the shifts stay on the dunder methods: not hot enough to matter.
   PyType_Modified(type);
@@ -146,7 +163,15 @@ void init_operators(py::module_& m) {
   cls.def("__neg__", [](const Tensor& x) { return unary(UnaryOp::Neg, x); })
       .def("__pos__", [](const Tensor& x) { return x; })
       .def("__abs__", [](const Tensor& x) { return unary(UnaryOp::Abs, x); })
-      .def("__invert__", [](const Tensor& x) { return unary(UnaryOp::BitwiseNot, x); });
+      .def("__invert__", [](const Tensor& x) { return unary(UnaryOp::BitwiseNot, x); })
+      .def("__matmul__", [](const Tensor& a, const Tensor& b) {
+        py::gil_scoped_release nogil;
+        return matmul(a, b);
+      }, py::arg("other"), "self @ other: see pydl.matmul.")
+      .def("__rmatmul__", [](const Tensor& a, const Tensor& b) {
+        py::gil_scoped_release nogil;
+        return matmul(b, a);
+      }, py::arg("other"), "other @ self: see pydl.matmul.");
   // Defining __eq__ unsets __hash__; pydl/_tensor.py restores identity hashing as in PyTorch.
   install_slots(reinterpret_cast<PyTypeObject*>(cls.ptr()));
 }

@@ -11,3 +11,5 @@ from .._C._nn import (  # noqa: F401
 from .._C._nn import one_hot  # noqa: F401,E402
 # softmax
 from .._C._nn import softmax, log_softmax, softmin  # noqa: F401,E402
+# linear layers
+from .._C._nn import linear  # noqa: F401,E402

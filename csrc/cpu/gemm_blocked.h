@@ -1,0 +1,208 @@
+// The blocked matrix multiply at the heart of pydl's CPU GEMM, in the BLIS/GotoBLAS shape:
+//
+//   for jc in N step NC:            B block (KC x NC) packed once, read from L3
+//     for pc in K step KC:
+//       pack B[pc.., jc..]          into column micro-panels of NR
+//       for ic in M step MC:        A block (MC x KC) packed, stays in L2
+//         pack A[ic.., pc..]        into row micro-panels of MR
+//         for jr in NC step NR:     one B micro-panel (KC x NR) stays in L1
+//           for ir in MC step MR:   micro-kernel: an MR x NR tile of C in registers
+//
+// Packing reads any strides, so transposed and non-contiguous operands cost nothing extra, and
+// it converts float16/bfloat16 to float32 on the way in. Packed panels are zero-padded to whole
+// micro-tiles, so the micro-kernel always runs at full width and only the store of an edge tile
+// is shorter: no scalar cliff at sizes that are not multiples of MR/NR.
+//
+// The micro-kernel is written once with GCC vector extensions; this header is compiled per ISA
+// level (it is included from csrc/cpu/kernels/), so the same source becomes 6x16 AVX2 FMA code,
+// 12x32 AVX-512 code, or 6x8 SSE/NEON code. `acc += a * b` becomes an FMA because gemm_kernel.cpp
+// is compiled with -ffp-contract=fast (CMake sets it for that file).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <type_traits>
+
+#include "core/convert.h"
+
+namespace pydl::cpu::PYDL_CPU_ISA {
+
+#if defined(__AVX512F__)
+constexpr int kVecBytes = 64;
+#elif defined(__AVX__)
+constexpr int kVecBytes = 32;
+#else
+constexpr int kVecBytes = 16;  // SSE2 (the x86-64 baseline) or NEON
+#endif
+
+template <typename T>
+struct Simd {
+  typedef T type __attribute__((vector_size(kVecBytes)));
+  static constexpr int kWidth = kVecBytes / sizeof(T);
+};
+
+// One scalar in every lane; a shuffle of lane 0 compiles to a single broadcast-from-memory.
+template <typename V, typename T>
+inline __attribute__((always_inline)) V splat(T x) {
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  typedef I Lanes __attribute__((vector_size(sizeof(V))));
+  V v = {x};
+  return __builtin_shuffle(v, Lanes{});
+}
+
+// A strided matrix view: element (i, j) is data[i * rs + j * cs].
+template <typename T>
+struct Matrix {
+  T* data;
+  int64_t rs, cs;
+  T& operator()(int64_t i, int64_t j) const { return data[i * rs + j * cs]; }
+  Matrix block(int64_t i, int64_t j) const { return {data + i * rs + j * cs, rs, cs}; }
+  Matrix transposed() const { return {data, cs, rs}; }
+};
+
+// Tile and block sizes for compute type T. MR x NR accumulators fill most of the vector
+// registers (12 of 16 ymm, 24 of 32 zmm), two B vectors and one A broadcast use the rest.
+// KC x NR of B (16 KiB for float AVX2) stays in L1; MC x KC of A (192 KiB) in half of L2;
+// KC x NC of B (2 MiB) in L3.
+template <typename T>
+struct Blocking {
+  static constexpr int kWidth = Simd<T>::kWidth;
+  static constexpr int MR = kVecBytes == 64 ? 12 : 6;
+  static constexpr int NR = 2 * kWidth;
+  static constexpr int64_t KC = 256;
+  static constexpr int64_t MC = (192 * 1024 / (KC * sizeof(T))) / MR * MR;
+  static constexpr int64_t NC = (2048 * 1024 / (KC * sizeof(T))) / NR * NR;
+};
+
+// tile (MR x NR, row-major) = A micro-panel (kc x MR, k-major) times B micro-panel (kc x NR).
+template <typename T, int MR, int NR>
+inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b,
+                                                        T* __restrict tile) {
+  using V = typename Simd<T>::type;
+  constexpr int W = Simd<T>::kWidth, NV = NR / W;
+  V acc[MR][NV];
+#pragma GCC unroll 32
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = V{};
+  for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(b + v * W);
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r) {
+      const V ar = splat<V>(a[r]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] += ar * bv[v];
+    }
+  }
+#pragma GCC unroll 32
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * W) = acc[r][v];
+}
+
+// Packs rows [0, m) x columns [0, k) of `src` into micro-panels of P rows each: panel p holds
+// rows p*P .. p*P+P-1 as dst[(p * k + kk) * P + r], rows past m zero. Used for A (P = MR) and,
+// through B's transpose, for B (P = NR). The two unit-stride cases get loops the compiler can
+// stream; any other strides take the general loop.
+template <int P, typename T, typename S>
+void pack_panels(Matrix<const S> src, int64_t m, int64_t k, T* __restrict dst) {
+  for (int64_t i0 = 0; i0 < m; i0 += P, dst += P * k) {
+    const int64_t rows = std::min<int64_t>(P, m - i0);
+    const Matrix<const S> s = src.block(i0, 0);
+    if (rows == P && s.rs == 1) {  // a column of the panel is contiguous
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const S* col = s.data + kk * s.cs;
+#pragma GCC unroll 32
+        for (int r = 0; r < P; ++r) dst[kk * P + r] = convert<T>(col[r]);
+      }
+    } else if (rows == P && s.cs == 1) {  // a row of the panel is contiguous
+#pragma GCC unroll 32
+      for (int r = 0; r < P; ++r) {
+        const S* row = s.data + r * s.rs;
+        for (int64_t kk = 0; kk < k; ++kk) dst[kk * P + r] = convert<T>(row[kk]);
+      }
+    } else {
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int r = 0; r < P; ++r) dst[kk * P + r] = r < rows ? convert<T>(s(r, kk)) : T(0);
+    }
+  }
+}
+
+// c (rows x cols, a corner of an MR x NR tile) = alpha * tile + beta * c; beta == 0 writes c
+// without reading it, so NaN or garbage already there does not leak in (BLAS semantics).
+template <typename T, int NR>
+void store_tile(const T* __restrict tile, int64_t rows, int64_t cols, Matrix<T> c, T alpha, T beta) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* t = tile + r * NR;
+    T* row = c.data + r * c.rs;
+    if (c.cs == 1) {
+      if (beta == T(0)) {
+#pragma omp simd
+        for (int64_t j = 0; j < cols; ++j) row[j] = alpha * t[j];
+      } else {
+#pragma omp simd
+        for (int64_t j = 0; j < cols; ++j) row[j] = alpha * t[j] + beta * row[j];
+      }
+    } else {
+      for (int64_t j = 0; j < cols; ++j) {
+        T& x = row[j * c.cs];
+        x = beta == T(0) ? alpha * t[j] : alpha * t[j] + beta * x;
+      }
+    }
+  }
+}
+
+// A per-thread, 64-byte aligned scratch buffer that only grows (packing needs no zeroing).
+template <typename T>
+T* scratch(int slot, int64_t n) {
+  struct Buffer {
+    std::unique_ptr<void, decltype(&std::free)> data{nullptr, &std::free};
+    size_t bytes = 0;
+  };
+  thread_local Buffer buffers[3];
+  Buffer& b = buffers[slot];
+  const size_t need = (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
+  if (b.bytes < need) {
+    b.data.reset(std::aligned_alloc(64, need));
+    if (!b.data) throw std::bad_alloc();
+    b.bytes = need;
+  }
+  return static_cast<T*>(b.data.get());
+}
+
+// C (m x n) = alpha * A (m x k) @ B (k x n) + beta * C on one thread. A and B hold S (the
+// storage type), C holds the compute type T. k > 0.
+template <typename T, typename S>
+void gemm_blocked(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, Matrix<const S> b, T beta,
+                  Matrix<T> c) {
+  using Bk = Blocking<T>;
+  constexpr int MR = Bk::MR, NR = Bk::NR;
+  T* a_pack = scratch<T>(0, Bk::MC * Bk::KC);
+  T* b_pack = scratch<T>(1, Bk::KC * ((std::min(n, Bk::NC) + NR - 1) / NR * NR));
+  alignas(64) T tile[MR * NR];
+  for (int64_t jc = 0; jc < n; jc += Bk::NC) {
+    const int64_t nc = std::min(Bk::NC, n - jc);
+    for (int64_t pc = 0; pc < k; pc += Bk::KC) {
+      const int64_t kc = std::min(Bk::KC, k - pc);
+      const T beta_block = pc == 0 ? beta : T(1);  // later K blocks accumulate onto the first
+      pack_panels<NR>(b.block(pc, jc).transposed(), nc, kc, b_pack);
+      for (int64_t ic = 0; ic < m; ic += Bk::MC) {
+        const int64_t mc = std::min(Bk::MC, m - ic);
+        pack_panels<MR>(a.block(ic, pc), mc, kc, a_pack);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const T* bp = b_pack + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            micro_kernel<T, MR, NR>(kc, a_pack + ir * kc, bp, tile);
+            store_tile<T, NR>(tile, std::min<int64_t>(MR, mc - ir), std::min<int64_t>(NR, nc - jr),
+                              c.block(ic + ir, jc + jr), alpha, beta_block);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace pydl::cpu::PYDL_CPU_ISA

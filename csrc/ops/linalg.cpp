@@ -1,0 +1,251 @@
+// Matrix products: mm, bmm, mv, dot, vdot, outer, addmm, addmv, baddbmm, addbmm, matmul and
+// linear. Each checks its operands with PyTorch's messages and reduces to `product` below: one
+// backend gemm over operands already arranged as [batch..., m, k] @ [batch..., k, n], where
+// vectors become 1-column matrices and broadcast batch dims are stride-0 views, so nothing is
+// copied on the way to the kernel (the kernel packs any strides, transposes included).
+//
+// Autograd: `product` records one node, d(alpha a@b + beta c) = (alpha g b^T, alpha a^T g, beta g).
+// The views that arranged the operands (unsqueeze, expand, t(), reshape) record their own nodes,
+// which reduce those gradients back to each input's shape (an expanded batch dim is summed).
+// The formulas are themselves matrix products, so double backward works.
+#include "autograd/formulas.h"
+#include "backend/backend.h"
+#include "ops/elementwise.h"
+#include "ops/ops.h"
+
+namespace pydl {
+namespace {
+
+bool is_zero(const Scalar& s) { return s.is_float() ? s.to_double() == 0.0 : s.to_int() == 0; }
+bool is_one(const Scalar& s) { return s.is_float() ? s.to_double() == 1.0 : s.to_int() == 1; }
+
+void check_dtype(const char* op, const Tensor& a, const Tensor& b, const char* what) {
+  PYDL_CHECK(a.dtype() == b.dtype(), op, ": expected ", what, " to have the same dtype, but got: ", a.dtype(),
+             " != ", b.dtype());
+  PYDL_CHECK_NOT_IMPLEMENTED(a.dtype() != ScalarType::Bool, "\"", op, "\" not implemented for '", a.dtype(), "'");
+  PYDL_CHECK(a.device() == b.device(), op, ": Expected all tensors to be on the same device, but found at least two "
+             "devices, ", a.device().str(), " and ", b.device().str(), "!");
+}
+
+void check_dim(const char* op, const Tensor& t, int64_t dim, const char* name) {
+  PYDL_CHECK(t.dim() == dim, op, ": ", name, " must be a ", dim == 1 ? "vector" : dim == 2 ? "matrix" : "3D tensor",
+             ", but got a ", t.dim(), "-D tensor of shape ", t.sizes());
+}
+
+Tensor scaled(const Tensor& t, const Scalar& s) { return is_one(s) ? t : t * wrap_scalar(s); }
+
+// beta * c + alpha * a @ b, a [batch..., m, k] and b [batch..., k, n] with equal batch dims, c
+// (undefined: no such term) already expanded to the result's shape. Writes a fresh tensor,
+// out= (dest.out), or c itself (dest.inplace, c is *dest.out).
+Tensor product(const char* op, const char* node, const Tensor& a, const Tensor& b, const Tensor& c,
+               const Scalar& beta, const Scalar& alpha, OutArg dest) {
+  Shape shape = a.sizes();
+  shape.back() = b.sizes().back();
+  const ScalarType dtype = a.dtype();
+  const bool with_c = c.defined() && !is_zero(beta);
+  const bool grad = autograd::needs_grad({&a, &b, &c});
+  Tensor target;
+  if (dest.out) {
+    detail::check_autograd_target(op, grad, *dest.out, dest.inplace);
+    if (dest.inplace) {
+      PYDL_CHECK(dest.out->sizes() == shape, op, "_: output with shape ", dest.out->sizes(),
+                 " doesn't match the broadcast shape ", shape);
+    }
+    target = make_output(op, dest, shape, dtype, a.device());
+    // The kernel writes out directly unless out= has another dtype or shares memory with a/b.
+    if (target.dtype() != dtype || may_overlap(target, a) || may_overlap(target, b)) {
+      Tensor result = product(op, node, a, b, c, beta, alpha, {});
+      copy_(target, result);
+      return target;
+    }
+  } else {
+    target = empty(shape, dtype, a.device());
+  }
+  if (with_c && !dest.inplace) copy_(target, c);
+  if (target.numel() > 0) backend(a.device().type).gemm(target, a, b, alpha, with_c ? beta : Scalar(int64_t{0}));
+  if (grad && is_floating(dtype)) {
+    const bool has_c = c.defined();
+    std::vector<Tensor> inputs = {a, b};
+    if (has_c) inputs.push_back(c);
+    autograd::record(node, inputs, {target}, {a, b}, {}, [alpha, beta](const autograd::BackwardContext& ctx) {
+      const Tensor &g = ctx.grad(), &a = ctx.saved[0], &b = ctx.saved[1];
+      std::vector<Tensor> grads(ctx.edges->size());
+      if (ctx.needs(0)) grads[0] = scaled(matmul(g, matrix_transpose(b)), alpha);
+      if (ctx.needs(1)) grads[1] = scaled(matmul(matrix_transpose(a), g), alpha);
+      if (grads.size() > 2 && ctx.needs(2)) grads[2] = scaled(g, beta);
+      return grads;
+    });
+  }
+  return target;
+}
+
+void check_mm(const char* op, const Tensor& a, const Tensor& b) {
+  check_dtype(op, a, b, "m1 and m2");
+  PYDL_CHECK(a.size(1) == b.size(0), op, ": mat1 and mat2 shapes cannot be multiplied (", a.size(0), "x", a.size(1),
+             " and ", b.size(0), "x", b.size(1), ")");
+}
+
+void check_bmm(const char* op, const Tensor& a, const Tensor& b) {
+  check_dim(op, a, 3, "batch1");
+  check_dim(op, b, 3, "batch2");
+  check_dtype(op, a, b, "batch1 and batch2");
+  PYDL_CHECK(b.size(0) == a.size(0) && b.size(1) == a.size(2), op,
+             ": Expected size for first two dimensions of batch2 tensor to be: [", a.size(0), ", ", a.size(2),
+             "] but got: [", b.size(0), ", ", b.size(1), "].");
+}
+
+// input_len: the length of addmv's input (1 broadcasts), or mat's rows for mv.
+void check_mv(const char* op, const Tensor& mat, const Tensor& vec, int64_t input_len) {
+  PYDL_CHECK(mat.dim() == 2 && vec.dim() == 1, op, ": vector + matrix @ vector expected, got ", 1, ", ", mat.dim(),
+             ", ", vec.dim());
+  check_dtype(op, mat, vec, "mat and vec");
+  PYDL_CHECK(mat.size(1) == vec.size(0) && (input_len == mat.size(0) || input_len == 1), op,
+             ": size mismatch, got input (", input_len, "), mat (", mat.size(0), "x",
+             mat.size(1), "), vec (", vec.size(0), ")");
+}
+
+void check_input_dtype(const char* op, const Tensor& input, const Tensor& mat) {
+  PYDL_CHECK(input.dtype() == mat.dtype(), op, ": self and mat2 must have the same dtype, but got ", input.dtype(),
+             " and ", mat.dtype());
+}
+
+// Result of a composite (views around a product) written to out= when one is given.
+Tensor finish(const char* op, const Tensor& result, OutArg dest) {
+  if (!dest.out) return result;
+  detail::check_autograd_target(op, result.requires_grad(), *dest.out, dest.inplace);
+  return store_result(op, result, dest);
+}
+
+// [batch..., m, k] @ [batch..., k, n] for operands of at least 2 dims: batch dims broadcast.
+Tensor batched_matmul(const Tensor& a, const Tensor& b) {
+  const int64_t na = a.dim(), nb = b.dim();
+  PYDL_CHECK(a.size(-1) == b.size(-2), "matmul: shapes ", a.sizes(), " and ", b.sizes(),
+             " cannot be multiplied (", a.size(-1), " columns against ", b.size(-2), " rows)");
+  const Shape batch = broadcast_shapes(Shape(a.sizes().begin(), a.sizes().end() - 2),
+                                       Shape(b.sizes().begin(), b.sizes().end() - 2), "matmul");
+  Shape sa = batch, sb = batch;
+  sa.push_back(a.size(na - 2)), sa.push_back(a.size(na - 1));
+  sb.push_back(b.size(nb - 2)), sb.push_back(b.size(nb - 1));
+  return product("matmul", "BmmBackward0", expand(a, sa), expand(b, sb), Tensor(), Scalar(int64_t{0}),
+                 Scalar(int64_t{1}), {});
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b, OutArg dest) {
+  check_dim("mm", a, 2, "self");
+  check_dim("mm", b, 2, "mat2");
+  check_mm("mm", a, b);
+  return product("mm", "MmBackward0", a, b, Tensor(), Scalar(int64_t{0}), Scalar(int64_t{1}), dest);
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b, OutArg dest) {
+  check_bmm("bmm", a, b);
+  return product("bmm", "BmmBackward0", a, b, Tensor(), Scalar(int64_t{0}), Scalar(int64_t{1}), dest);
+}
+
+Tensor mv(const Tensor& mat, const Tensor& vec, OutArg dest) {
+  check_mv("mv", mat, vec, mat.dim() == 2 ? mat.size(0) : 1);
+  return finish("mv", squeeze(mm(mat, unsqueeze(vec, 1)), Shape{1}), dest);
+}
+
+Tensor dot(const Tensor& a, const Tensor& b, OutArg dest) {
+  PYDL_CHECK(a.dim() == 1 && b.dim() == 1, "dot: 1D tensors expected, but got ", a.dim(), "D and ", b.dim(),
+             "D tensors");
+  PYDL_CHECK(a.dtype() == b.dtype(), "dot : expected both vectors to have same dtype, but found ", a.dtype(), " and ",
+             b.dtype());
+  PYDL_CHECK(a.numel() == b.numel(), "dot: inconsistent tensor size, expected tensor [", a.numel(), "] and src [",
+             b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
+             " elements respectively");
+  return finish("dot", reshape(mm(unsqueeze(a, 0), unsqueeze(b, 1)), Shape{}), dest);
+}
+
+Tensor vdot(const Tensor& a, const Tensor& b, OutArg dest) { return dot(a, b, dest); }  // real dtypes only
+
+Tensor outer(const Tensor& a, const Tensor& b, OutArg dest) {
+  PYDL_CHECK(a.dim() == 1, "outer: Expected 1-D argument self, but got ", a.dim(), "-D");
+  PYDL_CHECK(b.dim() == 1, "outer: Expected 1-D argument vec2, but got ", b.dim(), "-D");
+  return binary(BinaryOp::Mul, unsqueeze(a, 1), b, {}, dest);
+}
+
+Tensor addmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
+             OutArg dest) {
+  check_dim("addmm", a, 2, "mat1");
+  check_dim("addmm", b, 2, "mat2");
+  check_mm("addmm", a, b);
+  check_input_dtype("addmm", input, b);
+  const Tensor c = dest.inplace ? input : expand(input, Shape{a.size(0), b.size(1)});
+  return product("addmm", "AddmmBackward0", a, b, c, beta, alpha, dest);
+}
+
+Tensor baddbmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
+               OutArg dest) {
+  check_bmm("baddbmm", a, b);
+  check_input_dtype("baddbmm", input, b);
+  const Tensor c = dest.inplace ? input : expand(input, Shape{a.size(0), a.size(1), b.size(2)});
+  return product("baddbmm", "BaddbmmBackward0", a, b, c, beta, alpha, dest);
+}
+
+Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha,
+             OutArg dest) {
+  check_mv("addmv", mat, vec, input.dim() == 0 ? 1 : input.size(-1));
+  check_input_dtype("addmv", input, mat);
+  const Tensor c = expand(input, Shape{mat.size(0)});
+  return finish("addmv", squeeze(addmm(unsqueeze(c, 1), mat, unsqueeze(vec, 1), beta, alpha), Shape{1}), dest);
+}
+
+// sum over the batch of a[i] @ b[i] is one product: [n, B*k] @ [B*k, p].
+Tensor addbmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
+              OutArg dest) {
+  check_bmm("addbmm", a, b);
+  check_input_dtype("addbmm", input, b);
+  const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), p = b.size(2);
+  const Tensor lhs = reshape(permute(a, Shape{1, 0, 2}), Shape{n, batch * k});
+  const Tensor rhs = reshape(b, Shape{batch * k, p});
+  if (dest.inplace) return addmm(input, lhs, rhs, beta, alpha, dest);
+  return finish("addbmm", addmm(input, lhs, rhs, beta, alpha), dest);
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b, OutArg dest) {
+  const int64_t da = a.dim(), db = b.dim();
+  PYDL_CHECK(da > 0 && db > 0, "both arguments to matmul need to be at least 1D, but they are ", da, "D and ", db,
+             "D");
+  if (da == 2 && db == 2) return mm(a, b, dest);
+  if (da == 2 && db == 1) return mv(a, b, dest);
+  if (da == 1 && db == 1) return dot(a, b, dest);
+  if (da == 1 && db == 2) return finish("matmul", squeeze(mm(unsqueeze(a, 0), b), Shape{0}), dest);
+  check_dtype("matmul", a, b, "both arguments");
+  // A batch of matrices times one matrix or vector: fold the batch into the rows of one GEMM
+  // when that is a view (it is for contiguous a), else broadcast b over the batch.
+  if (da >= 3 && db <= 2) {
+    const Tensor bm = db == 1 ? unsqueeze(b, 1) : b;
+    PYDL_CHECK(a.size(-1) == bm.size(0), "matmul: size mismatch, ", a.sizes(), " @ ", b.sizes(), ": ", a.size(-1),
+               " != ", bm.size(0));
+    if (a.is_contiguous()) {
+      Shape out_shape(a.sizes().begin(), a.sizes().end() - 1);
+      if (db == 2) out_shape.push_back(b.size(1));
+      const Tensor folded = mm(reshape(a, Shape{-1, a.size(-1)}), bm);
+      return finish("matmul", reshape(folded, out_shape), dest);
+    }
+  }
+  const Tensor am = da == 1 ? unsqueeze(a, 0) : a, bm = db == 1 ? unsqueeze(b, 1) : b;
+  Tensor r = batched_matmul(am, bm);
+  if (da == 1) r = squeeze(r, Shape{-2});
+  if (db == 1) r = squeeze(r, Shape{-1});
+  return finish("matmul", r, dest);
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias) {
+  if (x.dim() == 2 && weight.dim() == 2 && bias) return addmm(*bias, x, t_(weight), Scalar(int64_t{1}),
+                                                               Scalar(int64_t{1}));
+  if (x.dim() > 2 && weight.dim() == 2 && x.is_contiguous()) {
+    // [..., in] as one [N, in] matrix (a view), so the whole batch is one GEMM.
+    Shape out_shape(x.sizes().begin(), x.sizes().end() - 1);
+    out_shape.push_back(weight.size(0));
+    return reshape(linear(reshape(x, Shape{-1, x.size(-1)}), weight, bias), out_shape);
+  }
+  const Tensor y = matmul(x, weight.dim() == 2 ? t_(weight) : weight);
+  return bias ? add(y, *bias) : y;
+}
+
+}  // namespace pydl
