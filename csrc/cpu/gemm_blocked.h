@@ -10,8 +10,9 @@
 //
 // Packing reads any strides, so transposed and non-contiguous operands cost nothing extra, and
 // it converts float16/bfloat16 to float32 on the way in. Packed panels are zero-padded to whole
-// micro-tiles, so the micro-kernel always runs at full width and only the store of an edge tile
-// is shorter: no scalar cliff at sizes that are not multiples of MR/NR.
+// micro-tiles, so the micro-kernel always runs at full width: a full tile of a row-major C is
+// written straight from the registers, an edge tile (or a strided C) goes through a small
+// buffer. No scalar cliff at sizes that are not multiples of MR/NR.
 //
 // The micro-kernel is written once with GCC vector extensions; this header is compiled per ISA
 // level (it is included from csrc/cpu/kernels/), so the same source becomes 6x16 AVX2 FMA code,
@@ -21,6 +22,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <type_traits>
 
@@ -75,10 +77,12 @@ struct Blocking {
   static constexpr int64_t NC = (2048 * 1024 / (KC * sizeof(T))) / NR * NR;
 };
 
-// tile (MR x NR, row-major) = A micro-panel (kc x MR, k-major) times B micro-panel (kc x NR).
+// c (MR x NR, row stride ldc, unit column stride) = alpha * A micro-panel (kc x MR, k-major) @
+// B micro-panel (kc x NR) + beta * c, the product accumulated in registers. beta == 0 writes c
+// without reading it, so NaN or garbage already there does not leak in (BLAS semantics).
 template <typename T, int MR, int NR>
 inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b,
-                                                        T* __restrict tile) {
+                                                        T* __restrict c, int64_t ldc, T alpha, T beta) {
   using V = typename Simd<T>::type;
   constexpr int W = Simd<T>::kWidth, NV = NR / W;
   V acc[MR][NV];
@@ -86,6 +90,7 @@ inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __r
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[r][v] = V{};
+#pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
     V bv[NV];
 #pragma GCC unroll 4
@@ -97,10 +102,20 @@ inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __r
       for (int v = 0; v < NV; ++v) acc[r][v] += ar * bv[v];
     }
   }
+  const V va = splat<V>(alpha), vb = splat<V>(beta);
 #pragma GCC unroll 32
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) *reinterpret_cast<V*>(tile + r * NR + v * W) = acc[r][v];
+    for (int v = 0; v < NV; ++v) {
+      T* p = c + r * ldc + v * W;
+      V out = acc[r][v] * va;
+      if (beta != T(0)) {
+        V old;
+        std::memcpy(&old, p, sizeof old);
+        out += old * vb;
+      }
+      std::memcpy(p, &out, sizeof out);
+    }
 }
 
 // Packs rows [0, m) x columns [0, k) of `src` into micro-panels of P rows each: panel p holds
@@ -118,12 +133,12 @@ void pack_panels(Matrix<const S> src, int64_t m, int64_t k, T* __restrict dst) {
 #pragma GCC unroll 32
         for (int r = 0; r < P; ++r) dst[kk * P + r] = convert<T>(col[r]);
       }
-    } else if (rows == P && s.cs == 1) {  // a row of the panel is contiguous
+    } else if (rows == P && s.cs == 1) {  // each row of the panel is contiguous: P read streams
+      const S* row[P];
+      for (int r = 0; r < P; ++r) row[r] = s.data + r * s.rs;
+      for (int64_t kk = 0; kk < k; ++kk)
 #pragma GCC unroll 32
-      for (int r = 0; r < P; ++r) {
-        const S* row = s.data + r * s.rs;
-        for (int64_t kk = 0; kk < k; ++kk) dst[kk * P + r] = convert<T>(row[kk]);
-      }
+        for (int r = 0; r < P; ++r) dst[kk * P + r] = convert<T>(row[r][kk]);
     } else {
       for (int64_t kk = 0; kk < k; ++kk)
         for (int r = 0; r < P; ++r) dst[kk * P + r] = r < rows ? convert<T>(s(r, kk)) : T(0);
@@ -131,28 +146,15 @@ void pack_panels(Matrix<const S> src, int64_t m, int64_t k, T* __restrict dst) {
   }
 }
 
-// c (rows x cols, a corner of an MR x NR tile) = alpha * tile + beta * c; beta == 0 writes c
-// without reading it, so NaN or garbage already there does not leak in (BLAS semantics).
+// c (rows x cols, any strides) = the corner of an MR x NR tile (row-major) computed with
+// alpha = 1, beta = 0, scaled and added: the store for edge tiles and strided outputs.
 template <typename T, int NR>
 void store_tile(const T* __restrict tile, int64_t rows, int64_t cols, Matrix<T> c, T alpha, T beta) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* t = tile + r * NR;
-    T* row = c.data + r * c.rs;
-    if (c.cs == 1) {
-      if (beta == T(0)) {
-#pragma omp simd
-        for (int64_t j = 0; j < cols; ++j) row[j] = alpha * t[j];
-      } else {
-#pragma omp simd
-        for (int64_t j = 0; j < cols; ++j) row[j] = alpha * t[j] + beta * row[j];
-      }
-    } else {
-      for (int64_t j = 0; j < cols; ++j) {
-        T& x = row[j * c.cs];
-        x = beta == T(0) ? alpha * t[j] : alpha * t[j] + beta * x;
-      }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) {
+      T& x = c(r, j);
+      x = beta == T(0) ? alpha * tile[r * NR + j] : alpha * tile[r * NR + j] + beta * x;
     }
-  }
 }
 
 // A per-thread, 64-byte aligned scratch buffer that only grows (packing needs no zeroing).
@@ -194,10 +196,16 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, M
         pack_panels<MR>(a.block(ic, pc), mc, kc, a_pack);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const T* bp = b_pack + jr * kc;
+          const int64_t cols = std::min<int64_t>(NR, nc - jr);
           for (int64_t ir = 0; ir < mc; ir += MR) {
-            micro_kernel<T, MR, NR>(kc, a_pack + ir * kc, bp, tile);
-            store_tile<T, NR>(tile, std::min<int64_t>(MR, mc - ir), std::min<int64_t>(NR, nc - jr),
-                              c.block(ic + ir, jc + jr), alpha, beta_block);
+            const int64_t rows = std::min<int64_t>(MR, mc - ir);
+            const Matrix<T> ct = c.block(ic + ir, jc + jr);
+            if (rows == MR && cols == NR && ct.cs == 1) {
+              micro_kernel<T, MR, NR>(kc, a_pack + ir * kc, bp, ct.data, ct.rs, alpha, beta_block);
+            } else {
+              micro_kernel<T, MR, NR>(kc, a_pack + ir * kc, bp, tile, NR, T(1), T(0));
+              store_tile<T, NR>(tile, rows, cols, ct, alpha, beta_block);
+            }
           }
         }
       }

@@ -21,8 +21,9 @@
 namespace pydl::cpu::PYDL_CPU_ISA {
 namespace {
 
-// m * n * k (summed over the batch) below which a product stays on one thread: ~100 us of work.
-constexpr int64_t kParallelWork = int64_t{1} << 21;
+// m * n * k (summed over the batch) below which a product stays on one thread: ~10 us of work,
+// a few times what opening a parallel region costs.
+constexpr int64_t kParallelWork = int64_t{1} << 17;
 
 // Dot products of rows [0, m - m % 4) of A (rows contiguous) with x, four rows at a time so that
 // each load of x serves four rows, with two vector accumulators per row to hide the FMA latency.
