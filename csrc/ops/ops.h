@@ -227,6 +227,11 @@ Tensor addbmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scala
               OutArg dest = {});
 Tensor matmul(const Tensor& a, const Tensor& b, OutArg dest = {});  // every rank case, batch dims broadcast
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias);  // x @ weight.T + bias
+// --- contractions built on the matrix product (einsum.cpp)
+Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands);
+Tensor tensordot(const Tensor& a, const Tensor& b, const Shape& dims_a, const Shape& dims_b);
+Tensor tensordot(const Tensor& a, const Tensor& b, int64_t dims);  // last dims of a with first of b
+Tensor kron(const Tensor& a, const Tensor& b, OutArg dest = {});
 // --- sorting and searching (sorting.cpp, searching.cpp). Ops with two results return
 // (values, indices) and take an optional OutPair for out=(values, indices).
 TensorPair sort(const Tensor& x, int64_t dim, bool descending, bool stable, OutPair out = {});

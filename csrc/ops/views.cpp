@@ -346,9 +346,31 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
                    put_back(t, d, index, 1, 1, false));
 }
 
+// Views whose gradient pydl does not compute yet still join the graph, so that backward raises
+// NotImplementedError instead of silently treating them as constants.
 Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, std::optional<int64_t> offset) {
   PYDL_CHECK(sizes.size() == strides.size(), "mismatch in length of strides and shape");
-  return make_view(t, sizes, strides, offset.value_or(t.storage_offset()));
+  return with_grad("AsStridedBackward0", t, make_view(t, sizes, strides, offset.value_or(t.storage_offset())),
+                   autograd::not_implemented("as_strided"));
+}
+
+// Gradient of diagonal(t, offset, a, b): g (t's other dims, then the diagonal) put back on that
+// diagonal of zeros shaped like t, by index_put (differentiable in g, so double backward works).
+// Index tensors on dims a and b give one advanced dim, which index_put expects where a and b
+// were when they are adjacent, else first.
+static autograd::BackwardFn diagonal_backward(const Tensor& t, int64_t offset, int64_t a, int64_t b, int64_t len) {
+  const Shape sizes = t.sizes();
+  const ScalarType dt = t.dtype();
+  const Device dev = t.device();
+  return [=](const autograd::BackwardContext& c) {
+    std::vector<Tensor> indices(static_cast<size_t>(std::max(a, b)) + 1);
+    const int64_t row0 = offset < 0 ? -offset : 0, col0 = offset > 0 ? offset : 0;
+    indices[a] = arange(Scalar(row0), Scalar(row0 + len), Scalar(int64_t{1}), ScalarType::Int64, dev);
+    indices[b] = arange(Scalar(col0), Scalar(col0 + len), Scalar(int64_t{1}), ScalarType::Int64, dev);
+    const int64_t at = std::abs(a - b) == 1 ? std::min(a, b) : 0;
+    const Tensor g = movedim(c.grad(), Shape{-1}, Shape{at});
+    return std::vector<Tensor>{index_put(full(sizes, Scalar(0.0), dt, dev), indices, g, /*accumulate=*/false)};
+  };
 }
 
 Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
@@ -372,7 +394,8 @@ Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
   }
   sizes.push_back(len);
   strides.push_back(t.strides()[a] + t.strides()[b]);
-  return make_view(t, sizes, strides, start);
+  return with_grad("DiagonalBackward0", t, make_view(t, sizes, strides, start),
+                   diagonal_backward(t, offset, a, b, len));
 }
 
 Tensor unfold(const Tensor& t, int64_t dim, int64_t size, int64_t step) {
@@ -387,7 +410,8 @@ Tensor unfold(const Tensor& t, int64_t dim, int64_t size, int64_t step) {
     strides = Shape{};
     sizes.push_back(size);
     strides.push_back(1);
-    return make_view(t, sizes, strides, t.storage_offset());
+    return with_grad("UnfoldBackward0", t, make_view(t, sizes, strides, t.storage_offset()),
+                     autograd::not_implemented("unfold"));
   }
   int64_t stride = strides[d];
   sizes[d] = (extent - size) / step + 1;
@@ -397,7 +421,8 @@ Tensor unfold(const Tensor& t, int64_t dim, int64_t size, int64_t step) {
   }
   sizes.push_back(size);
   strides.push_back(stride);
-  return make_view(t, sizes, strides, t.storage_offset());
+  return with_grad("UnfoldBackward0", t, make_view(t, sizes, strides, t.storage_offset()),
+                   autograd::not_implemented("unfold"));
 }
 
 Tensor detach(const Tensor& t) { return alias(t); }

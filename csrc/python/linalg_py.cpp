@@ -1,6 +1,6 @@
 // Bindings of the matrix products (csrc/ops/linalg.cpp): pydl.mm / bmm / mv / dot / vdot /
 // outer (ger) / matmul with out=, the add* forms with beta= and alpha= and their in-place
-// Tensor methods, pydl.linalg.matmul and torch.nn.functional.linear in pydl._C._nn.
+// Tensor methods, einsum / tensordot / kron (csrc/ops/einsum.cpp), pydl.linalg.matmul and torch.nn.functional.linear in pydl._C._nn.
 #include "python/bindings.h"
 
 namespace pydl::python {
@@ -81,6 +81,45 @@ void init_linalg(py::module_& m) {
   def_add_product(m, cls, "addmv", "mat", "vec", &addmv,
                   "addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> Tensor: beta * input + alpha * (mat @ "
                   "vec).");
+
+  m.def("einsum", [](const std::string& equation, py::args args) {
+    // einsum(eq, a, b) or einsum(eq, [a, b]), as torch accepts both.
+    std::vector<Tensor> operands;
+    if (args.size() == 1 && (py::isinstance<py::list>(args[0]) || py::isinstance<py::tuple>(args[0])))
+      operands = py::cast<std::vector<Tensor>>(args[0]);
+    else
+      operands = py::cast<std::vector<Tensor>>(args);
+    py::gil_scoped_release nogil;
+    return einsum(equation, operands);
+  }, arg("equation"),
+     "einsum(equation, *operands) -> Tensor: Einstein summation, e.g. 'bij,bjk->bik'. Subscripts are letters, "
+     "'...' stands for broadcast dims, a repeated subscript in one operand takes its diagonal, and without '->' "
+     "the output is the subscripts used once, sorted. Contractions that are matrix products run as one GEMM.");
+  m.def("tensordot", [](const Tensor& a, const Tensor& b, py::object dims) {
+    if (py::isinstance<py::int_>(dims)) {
+      const int64_t n = dims.cast<int64_t>();
+      py::gil_scoped_release nogil;
+      return tensordot(a, b, n);
+    }
+    auto pair = dims.cast<std::vector<py::object>>();
+    if (pair.size() != 2) throw py::type_error("tensordot expects dims to be an int or a pair of dim lists");
+    auto as_dims = [](const py::object& o) {
+      return py::isinstance<py::int_>(o) ? Shape{o.cast<int64_t>()} : o.cast<Shape>();
+    };
+    const Shape da = as_dims(pair[0]), db = as_dims(pair[1]);
+    py::gil_scoped_release nogil;
+    return tensordot(a, b, da, db);
+  }, arg("a"), arg("b"), arg("dims") = 2,
+     "tensordot(a, b, dims=2) -> Tensor: sums a * b over the last `dims` dims of a and the first of b, or over "
+     "the dims listed in dims=([a dims], [b dims]); one GEMM.");
+  m.def("kron", [](const Tensor& a, const Tensor& b, py::object out) {
+    return with_out(out, "kron", [&](OutArg d) { return kron(a, b, d); });
+  }, arg("input"), arg("other"), py::kw_only(), arg("out") = py::none(),
+     "kron(input, other, *, out=None) -> Tensor: the Kronecker product (block matrix of input[i] * other).");
+  cls.def("kron", [](const Tensor& a, const Tensor& b) {
+    py::gil_scoped_release nogil;
+    return kron(a, b);
+  }, arg("other"), "kron(other) -> Tensor: the Kronecker product, see pydl.kron.");
 
   py::module_ linalg = m.attr("_linalg");
   linalg.def("matmul", [](const Tensor& a, const Tensor& b, py::object out) {
