@@ -76,7 +76,8 @@ ADDMM_SHAPES = [((7, 5), (7, 13), (13, 5)), ((5,), (7, 13), (13, 5)), ((7, 1), (
 ADDMM_BIG = [((130, 300), (130, 270), (270, 300))]
 ADDMV_SHAPES = [((7,), (7, 13), (13,)), ((1,), (7, 13), (13,)), ((), (4, 3), (3,)), ((3,), (3, 0), (0,)),
                 ((0,), (0, 3), (3,)), ((40,), (40, 300), (300,))]
-BADDBMM_SHAPES = [((2, 7, 5), (2, 7, 13), (2, 13, 5)), ((5,), (2, 7, 13), (2, 13, 5)), ((1, 7, 1), (2, 7, 13), (2, 13, 5)),
+BADDBMM_SHAPES = [((2, 7, 5), (2, 7, 13), (2, 13, 5)), ((5,), (2, 7, 13), (2, 13, 5)),
+                  ((1, 7, 1), (2, 7, 13), (2, 13, 5)),
                   ((), (3, 2, 4), (3, 4, 6)), ((2, 3, 4), (2, 3, 0), (2, 0, 4)), ((0, 3, 4), (0, 3, 2), (0, 2, 4)),
                   ((3, 1, 5), (3, 1, 9), (3, 9, 5))]
 ADDBMM_SHAPES = [((7, 5), (3, 7, 13), (3, 13, 5)), ((5,), (2, 7, 13), (2, 13, 5)), ((), (3, 2, 4), (3, 4, 6)),
@@ -124,7 +125,8 @@ OPS = [
            inplace=True, tol=MATMUL_TOL),
     OpInfo("baddbmm", _ref(_addmm), _shape_samples(BADDBMM_SHAPES, (), _scales), dtypes=NUMERIC, out=True,
            tol=MATMUL_TOL),
-    OpInfo("addbmm", _ref(_addbmm), _shape_samples(ADDBMM_SHAPES, (), _scales), dtypes=NUMERIC, out=True, tol=MATMUL_TOL),
+    OpInfo("addbmm", _ref(_addbmm), _shape_samples(ADDBMM_SHAPES, (), _scales), dtypes=NUMERIC, out=True,
+           tol=MATMUL_TOL),
     OpInfo("matmul", _ref(np.matmul), _shape_samples(MATMUL_SHAPES, MATMUL_BIG), dtypes=NUMERIC, out=True,
            tol=MATMUL_TOL),
     OpInfo("linalg.matmul", _ref(np.matmul), _shape_samples(MATMUL_SHAPES[:9]), dtypes=("float32", "int64"),
