@@ -184,6 +184,24 @@ def test_inplace_values(name, cs, shapes, beta, alpha):
     close(tc, _inplace_ref(name, c, x, y, beta, alpha))
 
 
+def test_inplace_with_self_as_an_operand():
+    # The exact result, not the one a kernel reading its own output would give (PyTorch's CPU
+    # addmm_ returns the latter here).
+    c, b = arr(5, 5), arr(5, 5)
+    tc = pydl.from_numpy(c.copy())
+    tc.addmm_(tc, pydl.from_numpy(b), beta=0.5)
+    close(tc, 0.5 * c + c @ b, 1e-12, 1e-12)
+    tc = pydl.from_numpy(c.copy())
+    tc.addmm_(pydl.from_numpy(b), tc, alpha=2.0)
+    close(tc, c + 2.0 * (b @ c), 1e-12, 1e-12)
+    x = pydl.from_numpy(c[0].copy())
+    x.addmv_(pydl.from_numpy(b), x)
+    close(x, c[0] + b @ c[0], 1e-12, 1e-12)
+    tc = pydl.from_numpy(np.stack([c, b]))
+    tc.baddbmm_(tc, tc)
+    close(tc, np.stack([c + c @ c, b + b @ b]), 1e-12, 1e-12)
+
+
 @pytest.mark.parametrize("name,cs,shapes", INPLACE, ids=[i[0] for i in INPLACE])
 def test_inplace_on_a_transposed_view(name, cs, shapes):
     c, x, y = arr(*cs[::-1]), arr(*shapes[0]), arr(*shapes[1])
