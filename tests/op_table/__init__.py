@@ -112,7 +112,8 @@ def all_ops():
     """Every OpInfo row, gathered from the family modules that exist."""
     import importlib
     rows = []
-    for family in ("elementwise", "activations", "comparison", "reductions", "shape", "indexing", "sorting", "softmax"):
+    for family in ("elementwise", "activations", "comparison", "reductions", "shape", "indexing", "sorting", "softmax",
+                   "linalg"):
         try:
             mod = importlib.import_module(f"op_table.{family}")
         except ModuleNotFoundError as e:
