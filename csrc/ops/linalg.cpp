@@ -51,9 +51,12 @@ Tensor product(const char* op, const char* node, const Tensor& a, const Tensor& 
       PYDL_CHECK(dest.out->sizes() == shape, op, "_: output with shape ", dest.out->sizes(),
                  " doesn't match the broadcast shape ", shape);
     }
+    // PyTorch's matrix products take an out= of the result's dtype only (no casting).
+    PYDL_CHECK(dest.out->dtype() == dtype, op, ": Expected out tensor to have dtype ", dtype, ", but got ",
+               dest.out->dtype(), " instead");
     target = make_output(op, dest, shape, dtype, a.device());
-    // The kernel writes out directly unless out= has another dtype or shares memory with a/b.
-    if (target.dtype() != dtype || may_overlap(target, a) || may_overlap(target, b)) {
+    // The kernel writes out directly unless out= shares memory with a or b.
+    if (may_overlap(target, a) || may_overlap(target, b)) {
       Tensor result = product(op, node, a, b, c, beta, alpha, {});
       copy_(target, result);
       return target;
@@ -63,6 +66,7 @@ Tensor product(const char* op, const char* node, const Tensor& a, const Tensor& 
   }
   if (with_c && !dest.inplace) copy_(target, c);
   if (target.numel() > 0) backend(a.device().type).gemm(target, a, b, alpha, with_c ? beta : Scalar(int64_t{0}));
+  if (dest.out) target.bump_version();  // autograd must see that out= / self was overwritten
   if (grad && is_floating(dtype)) {
     const bool has_c = c.defined();
     std::vector<Tensor> inputs = {a, b};
@@ -109,11 +113,20 @@ void check_input_dtype(const char* op, const Tensor& input, const Tensor& mat) {
              " and ", mat.dtype());
 }
 
-// Result of a composite (views around a product) written to out= when one is given.
+// Result of a composite (views around a product) written to out= when one is given; out= must
+// have the result's dtype, as for every matrix product.
 Tensor finish(const char* op, const Tensor& result, OutArg dest) {
   if (!dest.out) return result;
   detail::check_autograd_target(op, result.requires_grad(), *dest.out, dest.inplace);
-  return store_result(op, result, dest);
+  return write_out(*dest.out, result, op);
+}
+
+// t [..., n] as one [rows, n] matrix (a view for contiguous t); explicit sizes, because
+// reshape(-1, 0) of an empty tensor is ambiguous.
+Tensor as_rows(const Tensor& t) {
+  int64_t rows = 1;
+  for (int64_t d = 0; d + 1 < t.dim(); ++d) rows *= t.size(d);
+  return reshape(t, Shape{rows, t.size(-1)});
 }
 
 // [batch..., m, k] @ [batch..., k, n] for operands of at least 2 dims: batch dims broadcast.
@@ -210,6 +223,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, OutArg dest) {
   const int64_t da = a.dim(), db = b.dim();
   PYDL_CHECK(da > 0 && db > 0, "both arguments to matmul need to be at least 1D, but they are ", da, "D and ", db,
              "D");
+  if (dest.out) detail::check_autograd_target("matmul", autograd::needs_grad({&a, &b}), *dest.out, dest.inplace);
   if (da == 2 && db == 2) return mm(a, b, dest);
   if (da == 2 && db == 1) return mv(a, b, dest);
   if (da == 1 && db == 1) return dot(a, b, dest);
@@ -224,7 +238,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, OutArg dest) {
     if (a.is_contiguous()) {
       Shape out_shape(a.sizes().begin(), a.sizes().end() - 1);
       if (db == 2) out_shape.push_back(b.size(1));
-      const Tensor folded = mm(reshape(a, Shape{-1, a.size(-1)}), bm);
+      const Tensor folded = mm(as_rows(a), bm);
       return finish("matmul", reshape(folded, out_shape), dest);
     }
   }
@@ -236,13 +250,15 @@ Tensor matmul(const Tensor& a, const Tensor& b, OutArg dest) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias) {
+  PYDL_CHECK(!bias || weight.dim() == 2, "linear: mat2 must be a matrix, got ", weight.dim(), "-D tensor (weight of "
+             "shape ", weight.sizes(), " with a bias)");
   if (x.dim() == 2 && weight.dim() == 2 && bias) return addmm(*bias, x, t_(weight), Scalar(int64_t{1}),
                                                                Scalar(int64_t{1}));
   if (x.dim() > 2 && weight.dim() == 2 && x.is_contiguous()) {
     // [..., in] as one [N, in] matrix (a view), so the whole batch is one GEMM.
     Shape out_shape(x.sizes().begin(), x.sizes().end() - 1);
     out_shape.push_back(weight.size(0));
-    return reshape(linear(reshape(x, Shape{-1, x.size(-1)}), weight, bias), out_shape);
+    return reshape(linear(as_rows(x), weight, bias), out_shape);
   }
   const Tensor y = matmul(x, weight.dim() == 2 ? t_(weight) : weight);
   return bias ? add(y, *bias) : y;
