@@ -34,6 +34,17 @@ void check_dim(const char* op, const Tensor& t, int64_t dim, const char* name) {
 
 Tensor scaled(const Tensor& t, const Scalar& s) { return is_one(s) ? t : t * wrap_scalar(s); }
 
+// x @ y, computed so that it comes out in the memory layout of `like` (the operand this is the
+// gradient of): for a column-major operand, such as linear's weight.t(), as (y^T @ x^T)^T, a
+// transposed view of a row-major product. Its gradient then reaches the weight without a
+// transposing copy (PyTorch's mm_mat2_backward does the same).
+Tensor product_like(const Tensor& x, const Tensor& y, const Tensor& like) {
+  const bool column_major = like.dim() >= 2 && like.size(-2) > 1 && like.size(-1) > 1 && like.stride(-2) == 1 &&
+                            like.stride(-1) == like.size(-2);
+  if (column_major) return matrix_transpose(matmul(matrix_transpose(y), matrix_transpose(x)));
+  return matmul(x, y);
+}
+
 // beta * c + alpha * a @ b, a [batch..., m, k] and b [batch..., k, n] with equal batch dims, c
 // (undefined: no such term) already expanded to the result's shape. Writes a fresh tensor,
 // out= (dest.out), or c itself (dest.inplace, c is *dest.out).
@@ -74,8 +85,8 @@ Tensor product(const char* op, const char* node, const Tensor& a, const Tensor& 
     autograd::record(node, inputs, {target}, {a, b}, {}, [alpha, beta](const autograd::BackwardContext& ctx) {
       const Tensor &g = ctx.grad(), &a = ctx.saved[0], &b = ctx.saved[1];
       std::vector<Tensor> grads(ctx.edges->size());
-      if (ctx.needs(0)) grads[0] = scaled(matmul(g, matrix_transpose(b)), alpha);
-      if (ctx.needs(1)) grads[1] = scaled(matmul(matrix_transpose(a), g), alpha);
+      if (ctx.needs(0)) grads[0] = scaled(product_like(g, matrix_transpose(b), a), alpha);
+      if (ctx.needs(1)) grads[1] = scaled(product_like(matrix_transpose(a), g, b), alpha);
       if (grads.size() > 2 && ctx.needs(2)) grads[2] = scaled(g, beta);
       return grads;
     });

@@ -82,17 +82,22 @@ void gemv(int64_t m, int64_t k, T alpha, Matrix<const S> a, const T* __restrict 
     }
     return;
   }
-  T* acc = scratch<T>(1, m);
+  T* __restrict acc = scratch<T>(1, m);
   std::fill(acc, acc + m, T(0));
-  for (int64_t kk = 0; kk < k; ++kk) {
+  int64_t kk = 0;
+  if (a.rs == 1) {  // four columns per pass over acc: a quarter of the accumulator traffic
+    for (; kk + 4 <= k; kk += 4) {
+      const S *c0 = a.data + kk * a.cs, *c1 = c0 + a.cs, *c2 = c1 + a.cs, *c3 = c2 + a.cs;
+      const T x0 = x[kk], x1 = x[kk + 1], x2 = x[kk + 2], x3 = x[kk + 3];
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i)
+        acc[i] += convert<T>(c0[i]) * x0 + convert<T>(c1[i]) * x1 + convert<T>(c2[i]) * x2 + convert<T>(c3[i]) * x3;
+    }
+  }
+  for (; kk < k; ++kk) {
     const T xk = x[kk];
     const S* col = a.data + kk * a.cs;
-    if (a.rs == 1) {
-#pragma omp simd
-      for (int64_t i = 0; i < m; ++i) acc[i] += convert<T>(col[i]) * xk;
-    } else {
-      for (int64_t i = 0; i < m; ++i) acc[i] += convert<T>(col[i * a.rs]) * xk;
-    }
+    for (int64_t i = 0; i < m; ++i) acc[i] += convert<T>(col[i * a.rs]) * xk;
   }
   for (int64_t i = 0; i < m; ++i) finish(i, acc[i]);
 }
@@ -116,6 +121,23 @@ void float_product(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, 
     T* x = scratch<T>(0, k);
     for (int64_t kk = 0; kk < k; ++kk) x[kk] = convert<T>(x_src[kk * x_stride]);
     gemv<T, S>(rows, k, alpha, mat, x, beta, c.data, column ? c.rs : c.cs);
+    return;
+  }
+  if (k == 1) {  // an outer product: nothing to accumulate, so no packing either
+    for (int64_t i = 0; i < m; ++i) {
+      const T ai = alpha * convert<T>(a(i, 0));
+      const S* brow = b.data;
+      T* crow = c.data + i * c.rs;
+      if (b.cs == 1 && c.cs == 1 && beta == T(0)) {
+#pragma omp simd
+        for (int64_t j = 0; j < n; ++j) crow[j] = ai * convert<T>(brow[j]);
+      } else {
+        for (int64_t j = 0; j < n; ++j) {
+          T& out = crow[j * c.cs];
+          out = beta == T(0) ? ai * convert<T>(brow[j * b.cs]) : ai * convert<T>(brow[j * b.cs]) + beta * out;
+        }
+      }
+    }
     return;
   }
   gemm_blocked<T, S>(m, n, k, alpha, a, b, beta, c);
