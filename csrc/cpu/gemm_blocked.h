@@ -25,6 +25,7 @@
 #include <cstring>
 #include <memory>
 #include <type_traits>
+#include <utility>
 
 #include "core/convert.h"
 
@@ -45,6 +46,18 @@ struct Simd {
 };
 
 // One scalar in every lane; a shuffle of lane 0 compiles to a single broadcast-from-memory.
+// (`V{} + x` would too, but 0 + x turns -0 into +0.)
+#if defined(__clang__)
+template <typename V, size_t... I>
+inline __attribute__((always_inline)) V broadcast_lane0(V v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, ((void)I, 0)...);
+}
+template <typename V, typename T>
+inline __attribute__((always_inline)) V splat(T x) {
+  V v = {x};
+  return broadcast_lane0(v, std::make_index_sequence<sizeof(V) / sizeof(T)>{});
+}
+#else
 template <typename V, typename T>
 inline __attribute__((always_inline)) V splat(T x) {
   using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
@@ -52,6 +65,7 @@ inline __attribute__((always_inline)) V splat(T x) {
   V v = {x};
   return __builtin_shuffle(v, Lanes{});
 }
+#endif
 
 // A strided matrix view: element (i, j) is data[i * rs + j * cs].
 template <typename T>
@@ -118,6 +132,56 @@ inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __r
     }
 }
 
+// Transposes W x W values held as W vectors (v[i][j] -> v[j][i]) by swapping the off-diagonal
+// s x s blocks of every 2s x 2s block, s = 1, 2, 4, ...: log2(W) rounds of two-input shuffles.
+template <typename V, int W>
+inline __attribute__((always_inline)) void transpose_square(V (&v)[W]) {
+  using I = std::conditional_t<sizeof(v[0][0]) == 4, int32_t, int64_t>;
+  typedef I Lanes __attribute__((vector_size(sizeof(V))));
+#pragma GCC unroll 8
+  for (int s = 1; s < W; s <<= 1) {
+    Lanes lo, hi;
+    for (int j = 0; j < W; ++j) {
+      lo[j] = (j & s) ? W + j - s : j;
+      hi[j] = (j & s) ? W + j : j + s;
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < W; ++i) {
+      if (i & s) continue;
+      const V a = v[i], b = v[i + s];
+      v[i] = __builtin_shuffle(a, b, lo);
+      v[i + s] = __builtin_shuffle(a, b, hi);
+    }
+  }
+}
+
+// Packs P rows of contiguous elements (a row-major A panel, or the panel of a transposed B such
+// as linear's weight.t()) W columns at a time: W x W blocks are loaded as vectors along the rows
+// and transposed in registers, instead of gathering one element from each of P rows. Returns the
+// columns done.
+template <int P, typename T>
+int64_t pack_rows_transposed(const T* const* row, int64_t k, T* __restrict dst) {
+  using V = typename Simd<T>::type;
+  constexpr int W = Simd<T>::kWidth;
+  if constexpr (P % W != 0) {
+    return 0;
+  } else {
+    int64_t kk = 0;
+    for (; kk + W <= k; kk += W) {
+#pragma GCC unroll 4
+      for (int g = 0; g < P; g += W) {
+        V v[W];
+#pragma GCC unroll 16
+        for (int r = 0; r < W; ++r) std::memcpy(&v[r], row[g + r] + kk, sizeof(V));
+        transpose_square<V, W>(v);
+#pragma GCC unroll 16
+        for (int j = 0; j < W; ++j) std::memcpy(dst + (kk + j) * P + g, &v[j], sizeof(V));
+      }
+    }
+    return kk;
+  }
+}
+
 // Packs rows [0, m) x columns [0, k) of `src` into micro-panels of P rows each: panel p holds
 // rows p*P .. p*P+P-1 as dst[(p * k + kk) * P + r], rows past m zero. Used for A (P = MR) and,
 // through B's transpose, for B (P = NR). The two unit-stride cases get loops the compiler can
@@ -136,7 +200,9 @@ void pack_panels(Matrix<const S> src, int64_t m, int64_t k, T* __restrict dst) {
     } else if (rows == P && s.cs == 1) {  // each row of the panel is contiguous: P read streams
       const S* row[P];
       for (int r = 0; r < P; ++r) row[r] = s.data + r * s.rs;
-      for (int64_t kk = 0; kk < k; ++kk)
+      int64_t kk = 0;
+      if constexpr (std::is_same_v<S, T>) kk = pack_rows_transposed<P, T>(row, k, dst);
+      for (; kk < k; ++kk)
 #pragma GCC unroll 32
         for (int r = 0; r < P; ++r) dst[kk * P + r] = convert<T>(row[r][kk]);
     } else {
@@ -182,17 +248,22 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, M
                   Matrix<T> c) {
   using Bk = Blocking<T>;
   constexpr int MR = Bk::MR, NR = Bk::NR;
+  // K in equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16): a thin last block would
+  // pay a full pass over C for little work. Same for M and MC, in whole micro-panels.
+  const int64_t kc_step = (k + (k + Bk::KC - 1) / Bk::KC - 1) / ((k + Bk::KC - 1) / Bk::KC);
+  const int64_t m_blocks = (m + Bk::MC - 1) / Bk::MC;
+  const int64_t mc_step = ((m + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
   T* a_pack = scratch<T>(0, Bk::MC * Bk::KC);
   T* b_pack = scratch<T>(1, Bk::KC * ((std::min(n, Bk::NC) + NR - 1) / NR * NR));
   alignas(64) T tile[MR * NR];
   for (int64_t jc = 0; jc < n; jc += Bk::NC) {
     const int64_t nc = std::min(Bk::NC, n - jc);
-    for (int64_t pc = 0; pc < k; pc += Bk::KC) {
-      const int64_t kc = std::min(Bk::KC, k - pc);
+    for (int64_t pc = 0; pc < k; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, k - pc);
       const T beta_block = pc == 0 ? beta : T(1);  // later K blocks accumulate onto the first
       pack_panels<NR>(b.block(pc, jc).transposed(), nc, kc, b_pack);
-      for (int64_t ic = 0; ic < m; ic += Bk::MC) {
-        const int64_t mc = std::min(Bk::MC, m - ic);
+      for (int64_t ic = 0; ic < m; ic += mc_step) {
+        const int64_t mc = std::min(mc_step, m - ic);
         pack_panels<MR>(a.block(ic, pc), mc, kc, a_pack);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const T* bp = b_pack + jr * kc;
