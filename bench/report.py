@@ -176,20 +176,26 @@ def write_json(path: Path, suite: str, info: dict, results: Sequence) -> None:
     path.write_text(json.dumps(payload, indent=1) + "\n")
 
 
+def case_labeler(results: Sequence):
+    """A function giving a result's case label: name and shape, plus the dtype where ``results``
+    mix dtypes (gemm's float32 and float64 `a @ b (512,512)` are different cases)."""
+    several_dtypes = len({r.dtype for r in results}) > 1
+    return lambda r: f"{r.name} {r.shape}" + (f" {r.dtype}" if several_dtypes else "")
+
+
 def plot_ratios(path: Path, title: str, results: Sequence) -> None:
     """Bar chart of the ratios, one group per case and one bar per thread count, log scale."""
     threads = sorted({r.threads for r in results})
+    label_of = case_labeler(results)
     labels = []
     for r in results:   # keep suite order; only cases with at least one measured ratio
-        label = f"{r.name} {r.shape}"
-        if r.status == "ok" and label not in labels:
-            labels.append(label)
+        if r.status == "ok" and label_of(r) not in labels:
+            labels.append(label_of(r))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.7 * len(labels) * len(threads) + 2), 5))
     width = 0.8 / max(len(threads), 1)
     measured = []
     for i, n in enumerate(threads):
-        ratio = {f"{r.name} {r.shape}": r.ratio
-                 for r in results if r.threads == n and r.status == "ok"}
+        ratio = {label_of(r): r.ratio for r in results if r.threads == n and r.status == "ok"}
         offset = (i - (len(threads) - 1) / 2) * width   # side by side within a case's group
         xs = [j + offset for j, lab in enumerate(labels) if lab in ratio]
         heights = [ratio[lab] for lab in labels if lab in ratio]

@@ -3,6 +3,7 @@
 Speed is measured, never asserted: these tests only check that a case is classified correctly
 (ok / missing / MISMATCH), and that the table, summary, JSON and chart are produced from results.
 """
+import dataclasses
 import json
 import math
 import sys
@@ -132,6 +133,10 @@ def test_json_and_chart_are_written(tmp_path):
     assert loaded["machine"]["torch_version"] and loaded["machine"]["threads"] == [1, 2]
     assert [r["status"] for r in loaded["results"]] == [r.status for r in results]
     assert math.isclose(loaded["results"][0]["ratio"], 2.0)
+    label_of = report.case_labeler(results)
+    assert label_of(results[0]) == "add (16,)"
+    mixed = [results[0], dataclasses.replace(results[0], dtype="float64")]
+    assert len({report.case_labeler(mixed)(r) for r in mixed}) == 2   # two bars, not one
     report.plot_ratios(tmp_path / "r.png", "test", results)
     report.plot_ratios(tmp_path / "empty.png", "test", results[3:])   # nothing measured
     assert (tmp_path / "r.png").stat().st_size > 1000
