@@ -40,9 +40,10 @@ class Case:
     either a number of standard-normal arrays of ``shape``/``dtype``, or a factory.
     ``bytes`` is the memory traffic of one call (reads + writes) for the bandwidth column:
     "auto" counts the inputs plus torch's output, ``None`` leaves the column empty (ops too small
-    for bandwidth to mean anything). ``flops``, when given, puts a % of the FP32 FMA peak there
-    instead. ``pattern`` ("read", "scale", "add") picks the bandwidth column of the limits table;
-    by default it is inferred from the inputs and output.
+    for bandwidth to mean anything). ``flops`` (floating-point operations of one call, e.g.
+    2*m*n*k for a matrix product), when given, adds GFLOP/s columns and puts a % of the FMA peak
+    for ``dtype`` in the % column instead. ``pattern`` ("read", "scale", "add") picks the
+    bandwidth column of the limits table; by default it is inferred from the inputs and output.
     """
 
     name: str
@@ -79,7 +80,7 @@ class Settings:
     budget_ns: int = 4_000_000_000     # per case and thread count; slow ops get fewer repeats
     device: str = "cpu"
     peak_gbs: Optional[float] = None      # overrides the limits table when set
-    peak_gflops: Optional[float] = None
+    peak_gflops: Optional[float] = None   # float32 peak of ONE core on CPU, of the device on CUDA
     seed: int = 0
 
 
@@ -104,6 +105,8 @@ class Result:
     flops: Optional[int] = None
     peak: Optional[float] = None
     peak_unit: Optional[str] = None        # "GB/s" or "GFLOP/s"
+    pydl_gflops: Optional[float] = None    # flops / median time, for cases that declare flops
+    torch_gflops: Optional[float] = None
     pydl_pct: Optional[float] = None
     torch_pct: Optional[float] = None
 
@@ -193,7 +196,11 @@ def _fill_peak_columns(res: Result, case: Case, arrays, out_nbytes, settings: Se
     on_cpu = settings.device == "cpu"   # the limits table describes the CPU only
     if case.flops is not None:
         res.flops, res.peak_unit, work = case.flops, "GFLOP/s", case.flops
-        res.peak = settings.peak_gflops or (limits.flop_peak_gflops(res.threads) if on_cpu else None)
+        res.pydl_gflops, res.torch_gflops = work / res.pydl_ns, work / res.torch_ns   # flop/ns
+        if on_cpu:   # a per-core peak scales with the threads; a GPU's is the whole device's
+            res.peak = limits.flop_peak_gflops(res.threads, case.dtype, per_core=settings.peak_gflops)
+        else:
+            res.peak = settings.peak_gflops
     elif case.bytes is not None:
         in_nbytes = [a.nbytes for a in arrays]
         res.bytes = sum(in_nbytes) + out_nbytes if case.bytes == AUTO else case.bytes

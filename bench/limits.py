@@ -4,14 +4,23 @@ All numbers come from shared/limits/README.md ("The machine's physical limits"),
 standard development machine: 2 vCPUs, AMD Zen 3, AVX2 + FMA, no AVX-512. They are wrong for any
 other machine; there, pass ``--peak-gbs`` / ``--peak-gflops`` to run.py (or re-measure and edit
 this file). On CUDA there is no table, so the % columns stay empty unless a peak is passed.
+
+The FLOP peak is the one most often wrong: cloud "vCPUs" of the same name can be older cores with
+half the FMA width (a Zen 1 EPYC does 16 flop/cycle, not Zen 3's 32). Measure it with
+shared/limits/peak_flops.c (see bench/README.md) and pass its "per core median" as --peak-gflops.
 """
 from __future__ import annotations
 
 import math
-from typing import Sequence
+import os
+from typing import Optional, Sequence
 
 # FP32 FMA peak, GFLOP/s: 32 flop/cycle/core at ~3.2 GHz (shared/limits/README.md, first table).
 FP32_PEAK_GFLOPS_PER_THREAD = 102.4
+
+# An FMA unit does half as many float64 lanes as float32 ones per instruction; other dtypes
+# (half precision converted to float32 for the arithmetic) are held to the float32 peak.
+FLOP_PEAK_FRACTION = {"float64": 0.5}
 
 # Best of 1- and 4-stream kernels, GB/s, keyed by thread count, then floats per array
 # (shared/limits/README.md, second table). Bandwidth depends on the working set (L2, L3, DRAM),
@@ -59,6 +68,13 @@ def infer_pattern(input_nbytes: Sequence[int], out_nbytes: int) -> str:
     return "add" if len(big_inputs) >= 2 else "scale"
 
 
-def flop_peak_gflops(threads: int) -> float:
-    """FP32 FMA peak in GFLOP/s for this many threads (one thread per core)."""
-    return FP32_PEAK_GFLOPS_PER_THREAD * threads
+def flop_peak_gflops(threads: int, dtype: str = "float32",
+                     per_core: Optional[float] = None) -> float:
+    """FMA peak in GFLOP/s for this many threads (one thread per core) and arithmetic dtype.
+
+    ``per_core`` is the measured float32 peak of one core (--peak-gflops), replacing the table's.
+    Threads beyond the machine's CPUs add nothing: they only share the same cores.
+    """
+    cores = max(1, min(threads, os.cpu_count() or threads))
+    per_core = per_core or FP32_PEAK_GFLOPS_PER_THREAD
+    return per_core * cores * FLOP_PEAK_FRACTION.get(dtype, 1.0)

@@ -1,6 +1,7 @@
-"""Reporting: the printed table, the geometric-mean summary, the JSON file and the PNG chart."""
+"""Reporting: the printed table, the geometric-mean summary, the JSON file and the PNG charts."""
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import math
@@ -18,7 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (must follow the backend choice)
 from matplotlib import ticker  # noqa: E402
 
 COLUMNS = ("op", "shape", "dtype", "thr", "pydl", "torch", "ratio", "pydl %pk", "torch %pk", "note")
-RIGHT_ALIGNED = {"thr", "pydl", "torch", "ratio", "pydl %pk", "torch %pk"}
+RATE_COLUMNS = ("pydl GF/s", "torch GF/s")   # after "ratio", only when some case declares flops
+RIGHT_ALIGNED = {"thr", "pydl", "torch", "ratio", "pydl %pk", "torch %pk", *RATE_COLUMNS}
 
 
 def format_time(ns: Optional[float]) -> str:
@@ -37,8 +39,21 @@ def _pct(value: Optional[float], unit: Optional[str]) -> str:
     return f"{value:.0f}% {'bw' if unit == 'GB/s' else 'fl'}"
 
 
+def _rate(value: Optional[float]) -> str:
+    return "" if value is None else f"{value:.3g}"
+
+
+def table_columns(results: Sequence) -> tuple:
+    """COLUMNS, plus the GFLOP/s pair when any result has a FLOP rate."""
+    if not any(getattr(r, "pydl_gflops", None) is not None for r in results):
+        return COLUMNS
+    at = COLUMNS.index("ratio") + 1
+    return COLUMNS[:at] + RATE_COLUMNS + COLUMNS[at:]
+
+
 def table_rows(results: Sequence) -> list:
-    """One list of cell strings per result, in COLUMNS order."""
+    """One list of cell strings per result, in ``table_columns(results)`` order."""
+    rates = table_columns(results) != COLUMNS
     rows = []
     for r in results:
         ok = r.status == "ok"
@@ -47,6 +62,7 @@ def table_rows(results: Sequence) -> list:
             format_time(r.pydl_ns) if ok else r.status,
             format_time(r.torch_ns) if ok else "",
             f"{r.ratio:.2f}x" if ok else "",
+            *([_rate(r.pydl_gflops), _rate(r.torch_gflops)] if rates else []),
             _pct(r.pydl_pct, r.peak_unit), _pct(r.torch_pct, r.peak_unit),
             "" if ok else _shorten(r.detail),
         ])
@@ -59,12 +75,13 @@ def _shorten(text: str, width: int = 60) -> str:
 
 def format_table(results: Sequence) -> str:
     """The results as an aligned plain-text table with a header line."""
-    rows = [list(COLUMNS)] + table_rows(results)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    columns = table_columns(results)
+    rows = [list(columns)] + table_rows(results)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
 
     def line(row):
         cells = [cell.rjust(w) if col in RIGHT_ALIGNED else cell.ljust(w)
-                 for cell, w, col in zip(row, widths, COLUMNS)]
+                 for cell, w, col in zip(row, widths, columns)]
         return "  ".join(cells).rstrip()
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(rows[0]), rule] + [line(row) for row in rows[1:]])
@@ -159,20 +176,26 @@ def write_json(path: Path, suite: str, info: dict, results: Sequence) -> None:
     path.write_text(json.dumps(payload, indent=1) + "\n")
 
 
+def case_labeler(results: Sequence):
+    """A function giving a result's case label: name and shape, plus the dtype where ``results``
+    mix dtypes (gemm's float32 and float64 `a @ b (512,512)` are different cases)."""
+    several_dtypes = len({r.dtype for r in results}) > 1
+    return lambda r: f"{r.name} {r.shape}" + (f" {r.dtype}" if several_dtypes else "")
+
+
 def plot_ratios(path: Path, title: str, results: Sequence) -> None:
     """Bar chart of the ratios, one group per case and one bar per thread count, log scale."""
     threads = sorted({r.threads for r in results})
+    label_of = case_labeler(results)
     labels = []
     for r in results:   # keep suite order; only cases with at least one measured ratio
-        label = f"{r.name} {r.shape}"
-        if r.status == "ok" and label not in labels:
-            labels.append(label)
+        if r.status == "ok" and label_of(r) not in labels:
+            labels.append(label_of(r))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.7 * len(labels) * len(threads) + 2), 5))
     width = 0.8 / max(len(threads), 1)
     measured = []
     for i, n in enumerate(threads):
-        ratio = {f"{r.name} {r.shape}": r.ratio
-                 for r in results if r.threads == n and r.status == "ok"}
+        ratio = {label_of(r): r.ratio for r in results if r.threads == n and r.status == "ok"}
         offset = (i - (len(threads) - 1) / 2) * width   # side by side within a case's group
         xs = [j + offset for j, lab in enumerate(labels) if lab in ratio]
         heights = [ratio[lab] for lab in labels if lab in ratio]
@@ -195,6 +218,43 @@ def plot_ratios(path: Path, title: str, results: Sequence) -> None:
     else:
         ax.text(0.5, 0.5, "no case ran (all missing or mismatched)", transform=ax.transAxes,
                 ha="center", va="center")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_rate_vs_size(path: Path, title: str, results: Sequence) -> None:
+    """GFLOP/s against the size n of square (n, n) cases, log2 x-axis: one solid (pydl) or dashed
+    (torch) line per library and thread count, and the FMA peak of each thread count dotted.
+
+    ``results`` are the rows of one size sweep (same op and dtype); rows not measured are left out.
+    """
+    fig, ax = plt.subplots(figsize=(8, 5))
+    measured = [r for r in results if r.status == "ok" and r.pydl_gflops is not None]
+    sizes = sorted({ast.literal_eval(r.shape)[0] for r in measured})
+    for i, n in enumerate(sorted({r.threads for r in measured})):
+        mine = sorted((r for r in measured if r.threads == n), key=lambda r: ast.literal_eval(r.shape))
+        xs = [ast.literal_eval(r.shape)[0] for r in mine]
+        color = f"C{i}"
+        ax.plot(xs, [r.pydl_gflops for r in mine], "o-", color=color, label=f"pydl, {n} thread(s)")
+        ax.plot(xs, [r.torch_gflops for r in mine], "s--", color=color, label=f"torch, {n} thread(s)")
+        if mine[0].peak:
+            ax.axhline(mine[0].peak, color=color, linestyle=":", linewidth=1,
+                       label=f"FMA peak, {n} thread(s)")
+    ax.set_xscale("log", base=2)
+    if sizes:
+        ax.set_xticks(sizes)
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_locator(ticker.NullLocator())
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no case ran (all missing or mismatched)", transform=ax.transAxes,
+                ha="center", va="center")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("n  (n x n @ n x n)")
+    ax.set_ylabel("GFLOP/s  (2 n^3 / median time)")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

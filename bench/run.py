@@ -1,9 +1,10 @@
 """pydl benchmarks against PyTorch: the one entry point.
 
-    python bench/run.py [--suite ops|train|all] [--threads 1,2] [--device cpu|cuda] [--quick]
+    python bench/run.py [--suite ops|gemm|train|all] [--threads 1,2] [--device cpu|cuda] [--quick]
 
 Prints a table and a geometric-mean summary, and writes bench/results/<suite>-<device>-<time>.json
-plus a PNG chart of the ratios next to it. See bench/README.md for the columns.
+plus a PNG chart of the ratios next to it (and, for the gemm suite, one of GFLOP/s against size).
+See bench/README.md for the columns.
 """
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ import pydl
 
 import harness
 import report
+import suite_gemm
 import suite_ops
 import suite_train
 
-SUITES = {"ops": suite_ops, "train": suite_train}   # "all" runs them in this order
+SUITES = {"ops": suite_ops, "gemm": suite_gemm, "train": suite_train}   # "all" runs them in this order
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -37,7 +39,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--peak-gbs", type=float, default=None,
                    help="memory bandwidth peak for the %% column (default: bench/limits.py)")
     p.add_argument("--peak-gflops", type=float, default=None,
-                   help="FLOP peak for the %% column (default: bench/limits.py)")
+                   help="float32 FMA peak of ONE core in GFLOP/s for the %% column, scaled by the\n"
+                        "thread count (float64: half); with --device cuda, the GPU's peak\n"
+                        "(default: bench/limits.py; measure it with shared/limits/peak_flops.c)")
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where JSON and PNG go")
     args = p.parse_args(argv)
     try:
@@ -84,9 +88,14 @@ def run_suite(name: str, args: argparse.Namespace, settings: harness.Settings) -
     info = report.machine_info(args.threads, args.device, args.quick)
     report.write_json(stem.with_suffix(".json"), name, info, results)
     hardware = info["cpu_model"] if args.device == "cpu" else info.get("cuda_device")
-    report.plot_ratios(stem.with_suffix(".png"),
-                       f"pydl vs PyTorch, {name} suite, {args.device} ({hardware})", results)
-    print(f"wrote {stem.with_suffix('.json')} and {stem.with_suffix('.png')}")
+    charts = [stem.with_suffix(".png")]
+    report.plot_ratios(charts[0], f"pydl vs PyTorch, {name} suite, {args.device} ({hardware})", results)
+    # A suite with a size sweep names its rows in RATE_CHART = (case name, dtype).
+    if sweep := getattr(module, "RATE_CHART", None):
+        charts.append(stem.with_name(stem.name + "-gflops.png"))
+        report.plot_rate_vs_size(charts[1], f"{sweep[0]}, {sweep[1]}, {args.device} ({hardware})",
+                                 [r for r in results if (r.name, r.dtype) == tuple(sweep)])
+    print(f"wrote {stem.with_suffix('.json')} and {' and '.join(map(str, charts))}")
 
 
 def main(argv=None) -> int:

@@ -3,6 +3,7 @@
 Speed is measured, never asserted: these tests only check that a case is classified correctly
 (ok / missing / MISMATCH), and that the table, summary, JSON and chart are produced from results.
 """
+import dataclasses
 import json
 import math
 import sys
@@ -17,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import harness  # noqa: E402
 import limits  # noqa: E402
 import report  # noqa: E402
+import run as bench_run  # noqa: E402
+import suite_gemm  # noqa: E402
 
 # As little measuring as possible: these tests are about plumbing.
 FAST = harness.Settings(repeats=1, warmup=0, target_ns=10_000)
@@ -61,6 +64,45 @@ def test_bandwidth_peak_lookup_follows_the_limits_table():
     assert limits.infer_pattern([64], 32) == "scale"
 
 
+def test_flop_peak_scales_with_cores_and_dtype():
+    per_core = limits.FP32_PEAK_GFLOPS_PER_THREAD
+    assert limits.flop_peak_gflops(1) == per_core
+    assert limits.flop_peak_gflops(1, "float64") == per_core / 2
+    assert limits.flop_peak_gflops(1, per_core=39.6) == 39.6        # --peak-gflops is per core
+    cores = limits.os.cpu_count()
+    assert limits.flop_peak_gflops(cores + 3, per_core=10.0) == 10.0 * cores   # no extra cores
+
+
+def test_gemm_suite_quick_cases_match_torch_and_report_gflops():
+    """Every quick gemm case runs, agrees with torch within its tolerance and gets a rate."""
+    cases = suite_gemm.cases(quick=True)
+    assert max(c.shape[0] for c in cases if c.name == suite_gemm.SQUARE) == 1024   # no 2048
+    results = [r for c in cases for r in harness.run_case(c, [1], FAST)]
+    bad = [(r.name, r.shape, r.status, r.detail) for r in results if r.status != "ok"]
+    assert not bad
+    for r in results:
+        assert r.pydl_gflops == pytest.approx(r.flops / r.pydl_ns) and r.torch_gflops > 0
+        assert r.peak == limits.flop_peak_gflops(1, r.dtype) and r.pydl_pct > 0
+    assert "pydl GF/s" in report.format_table(results).splitlines()[0]
+
+
+def test_gemm_tolerance_catches_one_wrong_term():
+    rtol, atol = suite_gemm.gemm_tol(1024)
+    rng = harness.np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 64, 1024)).astype("float32")
+    right = a @ b.T
+    wrong = right - a[:, :1] * b[:, :1].T    # one of the 1024 terms dropped
+    assert not harness.np.allclose(wrong, right, rtol=rtol, atol=atol)
+
+
+def test_gemm_suite_writes_json_and_both_charts(tmp_path):
+    argv = ["--suite", "gemm", "--quick", "--threads", "1", "--only", "W2", "--out", str(tmp_path)]
+    assert bench_run.main(argv) == 0
+    assert len(list(tmp_path.glob("gemm-cpu-*.json"))) == 1
+    assert len(list(tmp_path.glob("gemm-cpu-*-gflops.png"))) == 1   # no square rows: empty chart
+    assert len(list(tmp_path.glob("gemm-cpu-*.png"))) == 2
+
+
 def fake_results():
     ok = [harness.Result("add", "(16,)", "float32", n, "ok", pydl_ns=t, torch_ns=2 * t ** 2 / 100,
                          ratio=r, pydl_pct=50.0, peak_unit="GB/s")
@@ -91,7 +133,22 @@ def test_json_and_chart_are_written(tmp_path):
     assert loaded["machine"]["torch_version"] and loaded["machine"]["threads"] == [1, 2]
     assert [r["status"] for r in loaded["results"]] == [r.status for r in results]
     assert math.isclose(loaded["results"][0]["ratio"], 2.0)
+    label_of = report.case_labeler(results)
+    assert label_of(results[0]) == "add (16,)"
+    mixed = [results[0], dataclasses.replace(results[0], dtype="float64")]
+    assert len({report.case_labeler(mixed)(r) for r in mixed}) == 2   # two bars, not one
     report.plot_ratios(tmp_path / "r.png", "test", results)
     report.plot_ratios(tmp_path / "empty.png", "test", results[3:])   # nothing measured
     assert (tmp_path / "r.png").stat().st_size > 1000
     assert (tmp_path / "empty.png").stat().st_size > 1000
+
+
+def test_rate_chart_is_written(tmp_path):
+    rows = [harness.Result("a @ b", f"({n},{n})", "float32", t, "ok", pydl_ns=1e3 * n, torch_ns=2e3 * n,
+                           pydl_gflops=n / 10, torch_gflops=n / 20, peak=40.0 * t)
+            for n in (8, 64, 512) for t in (1, 2)]
+    rows.append(harness.Result("a @ b", "(16,16)", "float32", 1, "MISMATCH", "max abs diff 1"))
+    report.plot_rate_vs_size(tmp_path / "g.png", "test", rows)
+    report.plot_rate_vs_size(tmp_path / "none.png", "test", rows[-1:])   # nothing measured
+    assert (tmp_path / "g.png").stat().st_size > 1000
+    assert (tmp_path / "none.png").stat().st_size > 1000
