@@ -47,7 +47,7 @@ def matrix_and_indices(shape, count):
 
 def tanh_chain_backward(x, w):
     """20 layers of ``(h * w).tanh()`` and a backward: autograd's per-op recording and replay cost
-    at batch 1 (the issue's 20 x Linear + tanh row needs matmul, which has not landed yet)."""
+    at batch 1, with no matrix product in the way."""
     w.requires_grad_()
     w.grad = None
     h = x
@@ -55,6 +55,34 @@ def tanh_chain_backward(x, w):
         h = (h * w).tanh()
     h.sum().backward()
     return w.grad
+
+
+def linear_chain_inputs(width: int, layers: int = 20):
+    """x (1, width), then each layer's weight (width, width) and bias (width,), as nn.Linear holds them."""
+    def make(rng):
+        params = []
+        for _ in range(layers):
+            params += [(rng.standard_normal((width, width)) / np.sqrt(width)).astype(np.float32),
+                       np.zeros(width, np.float32)]
+        return [rng.standard_normal((1, width)).astype(np.float32), *params]
+    return make
+
+
+def linear_chain_backward(lib):
+    """20 x ``linear(h, W, b).tanh()`` forward and backward at batch 1: the autograd issue's
+    recording-cost benchmark for a small MLP. Returns the first layer's weight gradient."""
+    linear = lib.nn.functional.linear
+
+    def run(x, *params):
+        for p in params:
+            p.requires_grad_()
+            p.grad = None
+        h = x
+        for w, b in zip(params[0::2], params[1::2]):
+            h = linear(h, w, b).tanh()
+        h.sum().backward()
+        return params[0].grad
+    return run
 
 
 def cases(quick: bool = False) -> list:
@@ -112,6 +140,9 @@ def cases(quick: bool = False) -> list:
                   bytes=None),
         Case.same("20 x (h*w).tanh() fwd+bwd", (16,), f32, tanh_chain_backward, inputs=2, bytes=None,
                   tol=(1e-5, 1e-6)),
+        *[Case(f"20 x linear+tanh fwd+bwd, width {w}", (1, w), f32, linear_chain_backward(pydl),
+               linear_chain_backward(torch), inputs=linear_chain_inputs(w), bytes=None, tol=(1e-4, 1e-5))
+          for w in (64, 256)],
         # Strided access and copies (the rows today's pydl can already run).
         Case.same("add (a.T + b)", sq, f32, lambda a, b: a + b, inputs=transposed_and_plain(sq)),
         Case.same("contiguous (a.T)", sq, f32, lambda a: a.contiguous(), inputs=transposed(sq)),
