@@ -45,7 +45,12 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
 static std::atomic<uint64_t> g_next_sequence_nr{0};
 
 Node::Node(std::vector<Edge> next_edges)
-    : next_edges_(std::move(next_edges)), sequence_nr_(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+    : next_edges_(std::move(next_edges)), sequence_nr_(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {
+  // One allocation each up front rather than a regrowth per input: recording is on every op's
+  // path, and most ops have one output.
+  inputs_.reserve(next_edges_.size());
+  outputs_.reserve(1);
+}
 
 // Destroying a node releases its edges and saved tensors, which may release more nodes: a
 // recursive chain as deep as the graph. The outermost ~Node on a thread drains a work list

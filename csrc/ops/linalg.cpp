@@ -140,6 +140,22 @@ Tensor as_rows(const Tensor& t) {
   return reshape(t, Shape{rows, t.size(-1)});
 }
 
+// t seen with other sizes/strides for the kernel only: no autograd node, same storage and
+// version counter (a vector as a one-column matrix, a result as [m, 1]).
+Tensor kernel_view(const Tensor& t, Shape sizes, Shape strides) {
+  return Tensor(std::make_shared<TensorImpl>(t.impl()->storage(), std::move(sizes), std::move(strides),
+                                             t.storage_offset(), t.dtype(), t.impl()->version_counter()));
+}
+
+// A vector as a one-column matrix, for the kernel.
+Tensor as_column(const Tensor& v) { return kernel_view(v, Shape{v.size(0), 1}, Shape{v.stride(0), 1}); }
+
+// mv and dot call the kernel on such views and record their own formulas (MvBackward0,
+// DotBackward0, as PyTorch names them), skipping the view nodes that going through mm would add.
+void run_gemm(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (out.numel() > 0) backend(a.device().type).gemm(out, a, b, Scalar(int64_t{1}), Scalar(int64_t{0}));
+}
+
 // [batch..., m, k] @ [batch..., k, n] for operands of at least 2 dims: batch dims broadcast.
 Tensor batched_matmul(const Tensor& a, const Tensor& b) {
   const int64_t na = a.dim(), nb = b.dim();
@@ -170,7 +186,14 @@ Tensor bmm(const Tensor& a, const Tensor& b, OutArg dest) {
 
 Tensor mv(const Tensor& mat, const Tensor& vec, OutArg dest) {
   check_mv("mv", mat, vec, mat.dim() == 2 ? mat.size(0) : 1);
-  return finish("mv", squeeze(mm(mat, unsqueeze(vec, 1)), Shape{1}), dest);
+  Tensor out = empty(Shape{mat.size(0)}, mat.dtype(), mat.device());
+  run_gemm(as_column(out), mat, as_column(vec));
+  if (is_floating(mat.dtype()) && autograd::needs_grad({&mat, &vec}))
+    autograd::record("MvBackward0", {mat, vec}, {out}, {mat, vec}, {}, [](const autograd::BackwardContext& c) {
+      const Tensor &g = c.grad(), &mat = c.saved[0], &vec = c.saved[1];
+      return std::vector<Tensor>{c.needs(0) ? outer(g, vec) : Tensor(), c.needs(1) ? mv(t_(mat), g) : Tensor()};
+    });
+  return finish("mv", out, dest);
 }
 
 Tensor dot(const Tensor& a, const Tensor& b, OutArg dest) {
@@ -181,7 +204,18 @@ Tensor dot(const Tensor& a, const Tensor& b, OutArg dest) {
   PYDL_CHECK(a.numel() == b.numel(), "dot: inconsistent tensor size, expected tensor [", a.numel(), "] and src [",
              b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
              " elements respectively");
-  return finish("dot", reshape(mm(unsqueeze(a, 0), unsqueeze(b, 1)), Shape{}), dest);
+  PYDL_CHECK_NOT_IMPLEMENTED(a.dtype() != ScalarType::Bool, "\"dot\" not implemented for '", a.dtype(), "'");
+  PYDL_CHECK(a.device() == b.device(), "dot: Expected all tensors to be on the same device, but found at least two "
+             "devices, ", a.device().str(), " and ", b.device().str(), "!");
+  Tensor out = empty(Shape{}, a.dtype(), a.device());  // [1, n] @ [n, 1] into [1, 1]
+  run_gemm(kernel_view(out, Shape{1, 1}, Shape{1, 1}), kernel_view(a, Shape{1, a.size(0)}, Shape{0, a.stride(0)}),
+           as_column(b));
+  if (is_floating(a.dtype()) && autograd::needs_grad({&a, &b}))
+    autograd::record("DotBackward0", {a, b}, {out}, {a, b}, {}, [](const autograd::BackwardContext& c) {
+      const Tensor &g = c.grad(), &a = c.saved[0], &b = c.saved[1];
+      return std::vector<Tensor>{c.needs(0) ? g * b : Tensor(), c.needs(1) ? g * a : Tensor()};
+    });
+  return finish("dot", out, dest);
 }
 
 Tensor vdot(const Tensor& a, const Tensor& b, OutArg dest) { return dot(a, b, dest); }  // real dtypes only
