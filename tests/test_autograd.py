@@ -238,3 +238,21 @@ def test_deepcopy_and_pickle_keep_requires_grad_of_leaves_only():
         assert y.requires_grad and y.is_leaf and y.tolist() == [1.0, 2.0]
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(x * 2.0)
+
+
+@pytest.mark.parametrize("op", [
+    lambda x: pydl.sum(x, 1, out=pydl.empty(3)),
+    lambda x: pydl.mean(x, 1, out=pydl.empty(3)),
+    lambda x: pydl.amax(x, 1, out=pydl.empty(3)),
+    lambda x: pydl.cumsum(x, 1, out=pydl.empty(3, 4)),
+    lambda x: pydl.cat([x, x], out=pydl.empty(6, 4)),
+    lambda x: pydl.mm(x, x.t(), out=pydl.empty(3, 3)),
+    lambda x: pydl.exp(x, out=pydl.empty(3, 4)),
+], ids=["sum", "mean", "amax", "cumsum", "cat", "mm", "exp"])
+def test_out_with_grad_inputs_raises_like_torch(op):
+    # The result would be written without a gradient history: PyTorch refuses, and so does pydl.
+    x = pydl.randn(3, 4, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"out=\.\.\. arguments don't support automatic differentiation"):
+        op(x)
+    with pydl.no_grad():
+        op(x)  # fine without grad mode

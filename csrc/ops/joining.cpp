@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "autograd/formulas.h"
+#include "ops/elementwise.h"
 #include "ops/ops.h"
 
 namespace pydl {
@@ -12,6 +13,7 @@ static bool skipped_in_cat(const Tensor& t) { return t.dim() == 1 && t.sizes()[0
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, OutArg dest) {
   PYDL_CHECK_VALUE(!tensors.empty(), "torch.cat(): expected a non-empty list of Tensors");
+  if (dest.out) detail::check_autograd_target("cat", autograd::needs_grad(tensors), *dest.out, dest.inplace);
   ScalarType dtype = tensors[0].dtype();
   const Tensor* ref = nullptr;
   for (size_t i = 0; i < tensors.size(); ++i) {

@@ -2,6 +2,7 @@
 // elementwise.cpp, with broadcasting): the device must match, the result's dtype must cast to
 // out's, and only an empty out= is resized (one holding data of another shape is refused rather
 // than silently reallocated, unlike PyTorch's resize-with-a-warning).
+#include "ops/elementwise.h"
 #include "ops/ops.h"
 
 namespace pydl {
@@ -28,6 +29,8 @@ Tensor make_output(const char* op, OutArg dest, const Shape& shape, ScalarType r
 
 Tensor store_result(const char* op, const Tensor& result, OutArg dest) {
   if (!dest.out) return result;
+  // Writing a result that carries a gradient into out= (or self) would silently drop it.
+  detail::check_autograd_target(op, result.requires_grad(), *dest.out, dest.inplace);
   Tensor out = make_output(op, dest, result.sizes(), result.dtype(), result.device());
   copy_(out, result);
   return out;

@@ -65,6 +65,7 @@ Tensor sum_like(ReduceOp op, const char* name, const Tensor& x, const OptionalDi
                 std::optional<ScalarType> dtype, OutArg dest) {
   const DimMask mask = reduce_mask(x, dims, name);
   const ScalarType dt = sum_dtype(x, dtype);
+  if (dest.out) detail::check_autograd_target(name, autograd::needs_grad({&x}), *dest.out, dest.inplace);
   return store_result(name, reduce_dims(op, cast_operand(x, dt), mask, keepdim, dt), dest);
 }
 
@@ -74,6 +75,7 @@ Tensor extreme(ReduceOp op, const char* name, const Tensor& x, const OptionalDim
   for (int64_t d = 0; d < x.dim(); ++d)
     PYDL_CHECK_INDEX(!(mask[d] && x.sizes()[d] == 0), name, "(): Expected reduction dim ", d,
                      " to have non-zero size.");
+  if (dest.out) detail::check_autograd_target(name, autograd::needs_grad({&x}), *dest.out, dest.inplace);
   return store_result(name, reduce_dims(op, x, mask, keepdim, x.dtype()), dest);
 }
 

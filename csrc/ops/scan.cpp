@@ -29,6 +29,7 @@ void scan_into(ScanOp op, const Tensor& dst, const Tensor& in, int64_t dim) {
 Tensor accumulate(ScanOp op, const char* name, const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
   const int64_t d = wrap_dim(dim, x.dim());
   ScalarType dt = dtype.value_or(is_floating(x.dtype()) ? x.dtype() : ScalarType::Int64);
+  if (dest.out) detail::check_autograd_target(name, autograd::needs_grad({&x}), *dest.out, dest.inplace);
   if (dest.out && dest.inplace) {
     PYDL_CHECK(!dtype || *dtype == x.dtype(), name, "_(): Bad in-place call: input tensor dtype ", x.dtype(),
                " and output tensor dtype ", *dtype, " should match");
