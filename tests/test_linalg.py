@@ -445,3 +445,23 @@ def test_every_isa(isa, tmp_path):
     r = subprocess.run([sys.executable, "-c", _ISA_CHECK.format(isa=isa)], env=env, capture_output=True, text=True,
                        cwd=tmp_path)
     assert r.returncode == 0 and "ok" in r.stdout, r.stdout[-3000:] + r.stderr[-3000:]
+
+
+def test_half_product_staged_in_blocks_across_row_and_column_limits():
+    # float16 results are staged through float32 blocks of at most 768 x 2048: cross both edges.
+    rng = np.random.default_rng(3)
+    a = rng.uniform(-1, 1, (800, 5)).astype(np.float16)
+    b = rng.uniform(-1, 1, (5, 2100)).astype(np.float16)
+    got = (pydl.from_numpy(a) @ pydl.from_numpy(b)).numpy().astype(np.float64)
+    want = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16).astype(np.float64)
+    np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3)
+
+
+def test_long_strided_vectors_use_scratch_of_their_own():
+    # A strided x longer than the kept scratch (4 MiB) is copied into memory owned by the call.
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, 2 * 1_200_000)
+    y = rng.uniform(-1, 1, 1_200_000)
+    tx, ty = pydl.from_numpy(x)[::2], pydl.from_numpy(y)
+    np.testing.assert_allclose(pydl.dot(tx, ty).item(), np.dot(x[::2], y), rtol=1e-9)
+    np.testing.assert_allclose(pydl.dot(ty, tx).item(), np.dot(x[::2], y), rtol=1e-9)

@@ -101,9 +101,12 @@ inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __r
   constexpr int W = Simd<T>::kWidth, NV = NR / W;
   V acc[MR][NV];
 #pragma GCC unroll 32
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < MR; ++r) {
+    // C is read only after the k loop; fetching its rows now hides that miss behind the FMAs.
+    if (beta != T(0)) __builtin_prefetch(c + r * ldc, 1);
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[r][v] = V{};
+  }
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
     V bv[NV];
@@ -223,23 +226,44 @@ void store_tile(const T* __restrict tile, int64_t rows, int64_t cols, Matrix<T> 
     }
 }
 
-// A per-thread, 64-byte aligned scratch buffer that only grows (packing needs no zeroing).
+// Scratch memory for packing and staging, 64-byte aligned and never zeroed. Up to kKeptBytes a
+// call reuses its thread's buffer for `slot` (no allocation on the hot path); a bigger request
+// gets memory of its own, freed with the Scratch, so no thread keeps a huge buffer alive.
 template <typename T>
-T* scratch(int slot, int64_t n) {
+class Scratch {
+ public:
+  static constexpr size_t kKeptBytes = size_t{4} << 20;
+  Scratch(int slot, int64_t n) {
+    const size_t need = (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
+    if (need > kKeptBytes) {
+      owned_.reset(allocate(need));
+      data_ = static_cast<T*>(owned_.get());
+      return;
+    }
+    thread_local Buffer kept[3];
+    Buffer& b = kept[slot];
+    if (b.bytes < need) {
+      b.data.reset(allocate(need));
+      b.bytes = need;
+    }
+    data_ = static_cast<T*>(b.data.get());
+  }
+  T* get() const { return data_; }
+
+ private:
+  using Memory = std::unique_ptr<void, decltype(&std::free)>;
   struct Buffer {
-    std::unique_ptr<void, decltype(&std::free)> data{nullptr, &std::free};
+    Memory data{nullptr, &std::free};
     size_t bytes = 0;
   };
-  thread_local Buffer buffers[3];
-  Buffer& b = buffers[slot];
-  const size_t need = (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
-  if (b.bytes < need) {
-    b.data.reset(std::aligned_alloc(64, need));
-    if (!b.data) throw std::bad_alloc();
-    b.bytes = need;
+  static void* allocate(size_t bytes) {
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw std::bad_alloc();
+    return p;
   }
-  return static_cast<T*>(b.data.get());
-}
+  Memory owned_{nullptr, &std::free};
+  T* data_ = nullptr;
+};
 
 // C (m x n) = alpha * A (m x k) @ B (k x n) + beta * C on one thread. A and B hold S (the
 // storage type), C holds the compute type T. k > 0.
@@ -253,8 +277,9 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, M
   const int64_t kc_step = (k + (k + Bk::KC - 1) / Bk::KC - 1) / ((k + Bk::KC - 1) / Bk::KC);
   const int64_t m_blocks = (m + Bk::MC - 1) / Bk::MC;
   const int64_t mc_step = ((m + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
-  T* a_pack = scratch<T>(0, Bk::MC * Bk::KC);
-  T* b_pack = scratch<T>(1, Bk::KC * ((std::min(n, Bk::NC) + NR - 1) / NR * NR));
+  const Scratch<T> a_buf(0, Bk::MC * Bk::KC), b_buf(1, Bk::KC * ((std::min(n, Bk::NC) + NR - 1) / NR * NR));
+  T* a_pack = a_buf.get();
+  T* b_pack = b_buf.get();
   alignas(64) T tile[MR * NR];
   for (int64_t jc = 0; jc < n; jc += Bk::NC) {
     const int64_t nc = std::min(Bk::NC, n - jc);

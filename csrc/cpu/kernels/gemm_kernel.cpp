@@ -82,7 +82,8 @@ void gemv(int64_t m, int64_t k, T alpha, Matrix<const S> a, const T* __restrict 
     }
     return;
   }
-  T* __restrict acc = scratch<T>(1, m);
+  const Scratch<T> acc_buf(1, m);
+  T* __restrict acc = acc_buf.get();
   std::fill(acc, acc + m, T(0));
   int64_t kk = 0;
   if (a.rs == 1) {  // four columns per pass over acc: a quarter of the accumulator traffic
@@ -118,8 +119,12 @@ void float_product(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, 
     const Matrix<const S> mat = column ? a : b.transposed();
     const int64_t rows = column ? m : n, x_stride = column ? b.rs : a.cs;
     const S* x_src = column ? b.data : a.data;
-    T* x = scratch<T>(0, k);
-    for (int64_t kk = 0; kk < k; ++kk) x[kk] = convert<T>(x_src[kk * x_stride]);
+    // x as a contiguous vector of T: used in place when it is one, else copied once.
+    const bool direct = std::is_same_v<S, T> && x_stride == 1;
+    const Scratch<T> x_buf(0, direct ? 0 : k);
+    if (!direct)
+      for (int64_t kk = 0; kk < k; ++kk) x_buf.get()[kk] = convert<T>(x_src[kk * x_stride]);
+    const T* x = direct ? reinterpret_cast<const T*>(x_src) : x_buf.get();
     gemv<T, S>(rows, k, alpha, mat, x, beta, c.data, column ? c.rs : c.cs);
     return;
   }
@@ -155,13 +160,22 @@ void float_product(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, 
 template <typename S>
 void reduced_product(int64_t m, int64_t n, int64_t k, float alpha, Matrix<const S> a, Matrix<const S> b,
                      float beta, Matrix<S> c) {
-  float* buf = scratch<float>(2, m * n);
-  float_product<float, S>(m, n, k, alpha, a, b, 0.0f, Matrix<float>{buf, n, 1});
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      S& out = c(i, j);
-      const float v = buf[i * n + j];
-      out = convert<S>(beta == 0.0f ? v : v + beta * static_cast<float>(out));
+  // C in blocks of at most rows x cols staged through float32, so the stage stays small; a
+  // vector result is staged whole (it is no bigger than the output itself).
+  const bool vector = m == 1 || n == 1;
+  const int64_t rows = vector ? m : 4 * Blocking<float>::MC, cols = vector ? n : Blocking<float>::NC;
+  const Scratch<float> buf(2, std::min(m, rows) * std::min(n, cols));
+  for (int64_t i0 = 0; i0 < m; i0 += rows)
+    for (int64_t j0 = 0; j0 < n; j0 += cols) {
+      const int64_t mi = std::min(rows, m - i0), nj = std::min(cols, n - j0);
+      float_product<float, S>(mi, nj, k, alpha, a.block(i0, 0), b.block(0, j0), 0.0f,
+                              Matrix<float>{buf.get(), nj, 1});
+      for (int64_t i = 0; i < mi; ++i)
+        for (int64_t j = 0; j < nj; ++j) {
+          S& out = c(i0 + i, j0 + j);
+          const float v = buf.get()[i * nj + j];
+          out = convert<S>(beta == 0.0f ? v : v + beta * static_cast<float>(out));
+        }
     }
 }
 
@@ -170,7 +184,8 @@ void reduced_product(int64_t m, int64_t n, int64_t k, float alpha, Matrix<const 
 template <typename S>
 void integer_product(int64_t m, int64_t n, int64_t k, int64_t alpha, Matrix<const S> a, Matrix<const S> b,
                      int64_t beta, Matrix<S> c) {
-  uint64_t* acc = scratch<uint64_t>(1, n);
+  const Scratch<uint64_t> acc_buf(1, n);
+  uint64_t* acc = acc_buf.get();
   for (int64_t i = 0; i < m; ++i) {
     std::fill(acc, acc + n, uint64_t{0});
     for (int64_t kk = 0; kk < k; ++kk) {
