@@ -209,6 +209,8 @@ const char* binary_name(BinaryOp op) { return binary_info(op).name; }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const OpParams& p, OutArg dest) {
   const BinaryInfo info = binary_info(op);
+  if (dest.inplace && detail::can_rebase_inplace(*dest.out, autograd::needs_grad({&a, &b})))
+    return detail::rebase_inplace(info.name, *dest.out, [&](const Tensor& self) { return binary(op, self, b, p); });
   ScalarType compute = result_type({a, b});
   ScalarType result = compute;
   switch (info.rule) {

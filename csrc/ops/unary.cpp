@@ -207,6 +207,8 @@ const char* unary_name(UnaryOp op) { return unary_info(op).name; }
 
 Tensor unary(UnaryOp op, const Tensor& x, const OpParams& p, OutArg dest) {
   const UnaryInfo info = unary_info(op);
+  if (dest.inplace && detail::can_rebase_inplace(*dest.out, autograd::needs_grad({&x})))
+    return detail::rebase_inplace(info.name, *dest.out, [&](const Tensor& self) { return unary(op, self, p); });
   const ScalarType dt = x.dtype();
   ScalarType compute = dt, result = dt;
   switch (info.rule) {
@@ -277,6 +279,8 @@ Tensor pow(const Tensor& x, const Scalar& exponent, OutArg dest) {
 
 Tensor clamp(const Tensor& x, const std::optional<Scalar>& min, const std::optional<Scalar>& max, OutArg dest) {
   PYDL_CHECK(min || max, "torch.clamp: At least one of 'min' or 'max' must not be None");
+  if (dest.inplace && detail::can_rebase_inplace(*dest.out, autograd::needs_grad({&x})))
+    return detail::rebase_inplace("clamp", *dest.out, [&](const Tensor& self) { return clamp(self, min, max); });
   OpParams p;
   p.has_a = min.has_value();
   p.has_b = max.has_value();
