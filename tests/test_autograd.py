@@ -256,3 +256,28 @@ def test_out_with_grad_inputs_raises_like_torch(op):
         op(x)
     with pydl.no_grad():
         op(x)  # fine without grad mode
+
+
+@pytest.mark.parametrize("values", [
+    [[0.5, 1.2, 0.8, 1.5], [1.1, 0.7, 1.3, 0.9]],
+    [[1.0, 2.0, 0.0, 3.0], [0.0, 2.0, 3.0, 0.0]],   # zeros: before, at and after the first one
+    [[2.0, 0.0, 0.0, 1.0], [-1.5, 0.5, -2.0, 1.0]],
+])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cumprod_and_logcumsumexp_gradients(values, dim):
+    x = pydl.tensor(values, dtype=pydl.float64, requires_grad=True)
+    assert pydl.autograd.gradcheck(lambda t: pydl.cumprod(t, dim), (x,))
+    assert pydl.autograd.gradcheck(lambda t: pydl.logcumsumexp(t, dim), (x,))
+    if 0.0 in sum(values, []):  # double backward through zeros is refused, not computed wrongly
+        with pytest.raises(NotImplementedError, match="double backward"):
+            pydl.autograd.gradgradcheck(lambda t: pydl.cumprod(t, dim), (x,))
+    else:
+        assert pydl.autograd.gradgradcheck(lambda t: pydl.cumprod(t, dim), (x,))
+
+
+def test_logcumsumexp_gradient_does_not_overflow_and_refuses_double_backward():
+    x = pydl.tensor([1000.0, 1001.0, 999.0], dtype=pydl.float64, requires_grad=True)
+    pydl.logcumsumexp(x, 0).sum().backward()
+    assert all(abs(v) < 10 for v in x.grad.tolist())
+    with pytest.raises(NotImplementedError, match="double backward"):
+        pydl.autograd.grad(pydl.logcumsumexp(x, 0).sum(), x, create_graph=True)

@@ -1,6 +1,8 @@
 // Scans along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp. Each op makes its input
 // contiguous and runs Backend::scan once, straight into the result: a new tensor, or the user's
 // out= / self when that is contiguous and is the input itself or does not overlap it.
+#include <limits>
+
 #include "autograd/formulas.h"
 #include "backend/backend.h"
 #include "ops/elementwise.h"
@@ -74,15 +76,40 @@ Tensor cumsum(const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
   return r;
 }
 
-// Scans without a formula yet record one that raises at backward, never a silent no-gradient.
-static Tensor no_formula(const char* name, const Tensor& x, const Tensor& r, OutArg dest) {
-  if (!dest.out && is_floating(r.dtype()) && autograd::needs_grad({&x}))
-    autograd::record(name, {x}, {r}, {}, {}, autograd::not_implemented(name));
-  return r;
-}
+// Element i of the result sums elements i, i+1, ... of t along d.
+static Tensor reverse_cumsum(const Tensor& t, int64_t d) { return flip(cumsum(flip(t, {d}), d, {}, {}), {d}); }
 
+// d y_j / d x_i = prod_{k <= j, k != i} x_k for i <= j. Before a slice's first zero that is
+// y_j / x_i, so dx_i = reverse_cumsum(g y)_i / x_i (y is 0 from the zero on). At the first zero
+// z it is the cumprod of x with x_z replaced by 1; after z every term contains x_z, so 0.
 Tensor cumprod(const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
-  return no_formula("cumprod", x, accumulate(ScanOp::CumProd, "cumprod", x, dim, dtype, dest), dest);
+  Tensor r = accumulate(ScanOp::CumProd, "cumprod", x, dim, dtype, dest);
+  if (dest.out || !is_floating(r.dtype()) || !autograd::needs_grad({&x})) return r;
+  const int64_t d = wrap_dim(dim, x.dim());
+  autograd::record("CumprodBackward0", {x}, {r}, {x}, {r}, [d](const autograd::BackwardContext& c) {
+    const Tensor &g = c.grad(), &y = c.saved[1];
+    if (g.dim() == 0) return std::vector<Tensor>{g};
+    const Tensor x = to(c.saved[0], y.dtype(), std::nullopt, false);
+    const Tensor zero = wrap_scalar(Scalar(0.0)), one = wrap_scalar(Scalar(1.0));
+    const Tensor is_zero = binary(BinaryOp::Eq, x, zero);
+    // With zeros the formula is piecewise, and its own derivative (create_graph) is not verified.
+    auto zeros = [&] {
+      const Tensor n = to(count_nonzero(is_zero, std::nullopt), std::nullopt, Device(DeviceType::CPU), false);
+      return n.data<int64_t>()[0] > 0;
+    };
+    PYDL_CHECK_NOT_IMPLEMENTED(!autograd::GradMode::is_enabled() || !zeros(),
+                               "the derivative of cumprod's backward (double backward, create_graph=True) at "
+                               "inputs containing zeros is not implemented.");
+    const Tensor zeros_so_far = cumsum(is_zero, d, {}, {});
+    const Tensor before = binary(BinaryOp::Eq, zeros_so_far, wrap_scalar(Scalar(int64_t{0})));
+    const Tensor first_zero = binary(BinaryOp::BitwiseAnd, is_zero,
+                                     binary(BinaryOp::Eq, zeros_so_far, wrap_scalar(Scalar(int64_t{1}))));
+    const Tensor part1 = where(before, reverse_cumsum(g * y, d) / where(before, x, one), zero);
+    const Tensor y_skip = cumprod(where(first_zero, one, x), d, {}, {});
+    const Tensor part2 = where(first_zero, reverse_cumsum(g * y_skip, d), zero);
+    return std::vector<Tensor>{part1 + part2};
+  });
+  return r;
 }
 
 // cummax / cummin values come from x at the returned indices, which repeat: the gradient is
@@ -116,7 +143,27 @@ Tensor logcumsumexp(const Tensor& x, int64_t dim, OutArg dest) {
              x.dtype(), ", but got ", dest.out->dtype(), " instead");
   Tensor out = make_output("logcumsumexp", dest, x.sizes(), x.dtype(), x.device());
   scan_into(ScanOp::LogCumSumExp, out, contiguous(x), x.dim() == 0 ? 0 : d);
-  return no_formula("logcumsumexp", x, out, dest);
+  if (dest.out || !autograd::needs_grad({&x})) return out;
+  // dx_i = sum_{j >= i} g_j exp(x_i - y_j), summed in log space for the positive and the
+  // negative parts of g separately so that nothing overflows: exp(x + rev_lcse(log g± - y)).
+  autograd::record("LogcumsumexpBackward0", {x}, {out}, {x}, {out}, [d](const autograd::BackwardContext& c) {
+    const Tensor &g = c.grad(), &x = c.saved[0], &y = c.saved[1];
+    if (g.dim() == 0) return std::vector<Tensor>{g};
+    // Under create_graph this formula's own derivative comes out wrong (checked with
+    // gradgradcheck), so refuse rather than return a wrong second derivative.
+    PYDL_CHECK_NOT_IMPLEMENTED(!autograd::GradMode::is_enabled(), "the derivative of logcumsumexp's backward "
+                               "(double backward, create_graph=True) is not implemented.");
+    // log(w) where w > 0, else -inf; the inner where keeps log's own gradient finite (double
+    // backward) where w <= 0.
+    auto part = [&](const Tensor& w) {
+      const Tensor positive = binary(BinaryOp::Gt, w, wrap_scalar(Scalar(0.0)));
+      const Tensor log_w = where(positive, unary(UnaryOp::Log, where(positive, w, wrap_scalar(Scalar(1.0)))),
+                                 wrap_scalar(Scalar(-std::numeric_limits<double>::infinity())));
+      return unary(UnaryOp::Exp, x + flip(logcumsumexp(flip(log_w - y, {d}), d), {d}));
+    };
+    return std::vector<Tensor>{part(g) - part(-g)};
+  });
+  return out;
 }
 
 }  // namespace pydl
