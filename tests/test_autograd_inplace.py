@@ -57,9 +57,9 @@ def test_views_and_leaves_are_refused():
     w = pydl.randn(3, requires_grad=True)
     x = w * 2
     v = x[0]                       # x has a view: rebasing x alone would leave v stale
-    with pytest.raises(RuntimeError, match="in-place operations on views"):
+    with pytest.raises(RuntimeError, match="in-place operations on tensors that take part in autograd"):
         x.add_(1)
-    with pytest.raises(RuntimeError, match="in-place operations on views"):
+    with pytest.raises(RuntimeError, match="in-place operations on tensors that take part in autograd"):
         v.mul_(2)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         w.add_(1)

@@ -94,8 +94,9 @@ void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& 
              "a leaf Variable that requires grad is being used in an in-place operation.");
   PYDL_CHECK(inplace, op, "(): functions with out=... arguments don't support automatic differentiation, but one of "
              "the arguments requires grad.");
-  PYDL_CHECK(false, op, "_: in-place operations on views (or tensors with views) that take part in autograd are not "
-             "supported by pydl yet; use the out-of-place form (x = x.", op, "(...)) or run it under pydl.no_grad().");
+  PYDL_CHECK(false, op, "_: in-place operations on tensors that take part in autograd are supported by pydl only for "
+             "elementwise ops on tensors that are not views and have none; use the out-of-place form (x = x.", op,
+             "(...)) or run it under pydl.no_grad().");
 }
 
 bool can_rebase_inplace(const Tensor& self, bool inputs_need_grad) {
