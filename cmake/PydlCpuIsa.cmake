@@ -37,7 +37,9 @@ if(PYDL_CPU_ISA_MAX)
 endif()
 
 # The GEMM micro-kernel and GEMV loops write `acc += a * b` and rely on the compiler fusing it
-# into one FMA instruction; with -std=c++17 (no GNU extensions) GCC would not contract it.
+# into one FMA instruction, which the project-wide -ffp-contract=off (CMakeLists.txt: casts and
+# random draws must round alike on CPU and CUDA) would forbid. A matrix product's rounding
+# depends on its summation order anyway, so this file alone turns contraction back on.
 set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/gemm_kernel.cpp
                             PROPERTIES COMPILE_OPTIONS -ffp-contract=fast)
 
