@@ -281,3 +281,27 @@ def test_logcumsumexp_gradient_does_not_overflow_and_refuses_double_backward():
     assert all(abs(v) < 10 for v in x.grad.tolist())
     with pytest.raises(NotImplementedError, match="double backward"):
         pydl.autograd.grad(pydl.logcumsumexp(x, 0).sum(), x, create_graph=True)
+
+
+@pytest.mark.parametrize("name,f,shape", [
+    ("repeat", lambda t: t.repeat(2, 1, 2), (3, 3)),
+    ("tile", lambda t: t.tile((2,)), (3, 3)),
+    ("repeat_interleave", lambda t: t.repeat_interleave(2, 0), (3, 3)),
+    ("repeat_interleave flat", lambda t: t.repeat_interleave(3), (2, 3)),
+    ("repeat_interleave tensor", lambda t: t.repeat_interleave(pydl.tensor([1, 0, 2]), 1), (3, 3)),
+    ("diag of a matrix", lambda t: pydl.diag(t, 1), (3, 4)),
+    ("diag of a vector", lambda t: pydl.diag(t, -1), (3,)),
+    ("diag_embed", lambda t: pydl.diag_embed(t, 1, 0, 2), (3, 3)),
+])
+def test_copying_shape_ops_have_gradients(name, f, shape):
+    # These copy their input (no view), so without a formula they used to drop out of the graph.
+    x = pydl.randn(*shape, dtype=pydl.float64, requires_grad=True)
+    assert f(x).requires_grad
+    assert pydl.autograd.gradcheck(f, (x,))
+    assert pydl.autograd.gradgradcheck(f, (x,))
+
+
+def test_unique_raises_at_backward_like_torch():
+    x = pydl.randn(5, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="derivative for 'unique'"):
+        pydl.unique(x).sum().backward()

@@ -169,16 +169,26 @@ Tensor repeat(const Tensor& t, const Shape& repeats) {
   for (int64_t s : out_shape)
     PYDL_CHECK(s >= 0, "Trying to create tensor with negative dimension ", s, ": ", out_shape);
   Tensor out = empty(out_shape, t.dtype(), t.device());
-  if (out.numel() == 0) return out;
-  // out (r0*s0, r1*s1, ...) is contiguous, so it is also the 2n-d (r0, s0, r1, s1, ...) array
-  // into which one copy of the stride-0 expanded input writes every repeat.
-  int64_t inner = 1;
-  for (int64_t i = 2 * n - 1; i >= 0; --i) {
-    dst_strides[i] = inner;
-    inner *= pair_sizes[i];
+  if (out.numel() > 0) {
+    // out (r0*s0, r1*s1, ...) is contiguous, so it is also the 2n-d (r0, s0, r1, s1, ...) array
+    // into which one copy of the stride-0 expanded input writes every repeat.
+    int64_t inner = 1;
+    for (int64_t i = 2 * n - 1; i >= 0; --i) {
+      dst_strides[i] = inner;
+      inner *= pair_sizes[i];
+    }
+    copy_no_overlap(make_view(out, pair_sizes, dst_strides, 0),
+                    make_view(t, pair_sizes, src_strides, t.storage_offset()), "repeat");
   }
-  copy_no_overlap(make_view(out, pair_sizes, dst_strides, 0),
-                  make_view(t, pair_sizes, src_strides, t.storage_offset()), "repeat");
+  // Every input element went to one place per repeat: g as (r0, s0, r1, s1, ...) summed over the r's.
+  if (is_floating(t.dtype()) && autograd::needs_grad({&t})) {
+    const Shape in_sizes = t.sizes();
+    autograd::record("RepeatBackward0", {t}, {out}, {}, {}, [pair_sizes, in_sizes, n](const autograd::BackwardContext& c) {
+      Shape repeat_dims;
+      for (int64_t i = 0; i < n; ++i) repeat_dims.push_back(2 * i);
+      return std::vector<Tensor>{reshape(sum(reshape(c.grad(), pair_sizes), repeat_dims), in_sizes)};
+    });
+  }
   return out;
 }
 
@@ -210,11 +220,16 @@ Tensor repeat_interleave(const Tensor& t, int64_t repeats, std::optional<int64_t
   Shape out_shape = in.sizes();
   out_shape[d] = size * repeats;
   Tensor out = empty(out_shape, t.dtype(), t.device());
-  if (out.numel() == 0) return out;
   // One copy: out viewed as (..., size, repeats, ...) from the input expanded along a new dim.
   Shape pair = in.sizes();
   pair.insert(pair.begin() + d + 1, repeats);
-  copy_no_overlap(view(out, pair), expand(unsqueeze(in, d + 1), pair), "repeat_interleave");
+  if (out.numel() > 0) copy_no_overlap(view(out, pair), expand(unsqueeze(in, d + 1), pair), "repeat_interleave");
+  if (is_floating(t.dtype()) && autograd::needs_grad({&t})) {  // summed back over the repeats
+    const Shape in_sizes = t.sizes();
+    autograd::record("RepeatInterleaveBackward0", {t}, {out}, {}, {}, [pair, d, in_sizes](const autograd::BackwardContext& c) {
+      return std::vector<Tensor>{reshape(sum(reshape(c.grad(), pair), Shape{d + 1}), in_sizes)};
+    });
+  }
   return out;
 }
 
@@ -244,13 +259,22 @@ Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<i
   Shape out_shape = in.sizes();
   out_shape[d] = total;
   Tensor out = empty(out_shape, t.dtype(), t.device());
-  if (out.numel() == 0) return out;
-  int64_t offset = 0;
-  for (int64_t i = 0; i < size; ++i) {
+  for (int64_t i = 0, offset = 0; i < size && out.numel() > 0; ++i) {
     if (reps[i] == 0) continue;
     Tensor dst = narrow(out, d, offset, reps[i]);
     copy_no_overlap(dst, expand(narrow(in, d, i, 1), dst.sizes()), "repeat_interleave");
     offset += reps[i];
+  }
+  if (is_floating(t.dtype()) && autograd::needs_grad({&t})) {
+    // Output slice j came from input slice source[j]: g added back there.
+    Tensor source = repeat_interleave(arange(Scalar(int64_t{0}), Scalar(size), Scalar(int64_t{1}), ScalarType::Int64,
+                                             t.device()), repeats, std::nullopt, std::nullopt);
+    const Shape in_sizes = in.sizes(), t_sizes = t.sizes();
+    autograd::record("RepeatInterleaveBackward0", {t}, {out}, {source}, {},
+                     [d, in_sizes, t_sizes](const autograd::BackwardContext& c) {
+      const Tensor zeros = full(in_sizes, Scalar(0.0), c.grad().dtype(), c.grad().device());
+      return std::vector<Tensor>{reshape(index_add(zeros, d, c.saved[0], c.grad(), Scalar(int64_t{1})), t_sizes)};
+    });
   }
   return out;
 }

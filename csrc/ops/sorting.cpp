@@ -188,24 +188,35 @@ TensorPair mode(const Tensor& x, int64_t dim, bool keepdim, OutPair out) {
   return pick_along(RowStat::Mode, "mode", x, dim, keepdim, out);
 }
 
+// unique's values have no derivative in PyTorch either ("the derivative for '_unique2' is not
+// implemented"): they still join the graph, so that backward raises instead of reading zeros.
+static std::tuple<Tensor, Tensor, Tensor> no_derivative(const char* name, const Tensor& x,
+                                                        std::tuple<Tensor, Tensor, Tensor> r) {
+  if (is_floating(x.dtype()) && autograd::needs_grad({&x}))
+    autograd::record(name, {x}, {std::get<0>(r)}, {}, {}, autograd::not_implemented(name));
+  return r;
+}
+
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& x, bool return_inverse, bool return_counts) {
   Tensor flat = contiguous(reshape(x, Shape{-1}));
   Tensor sorted = empty(flat.sizes(), x.dtype(), x.device()), perm = empty(flat.sizes(), ScalarType::Int64, x.device());
   if (x.numel() > 0) backend(x.device().type).sort(sorted, perm, flat, /*descending=*/false, /*stable=*/false);
-  return group_runs(flat, perm, x.sizes(), return_inverse, return_counts);
+  return no_derivative("unique", x, group_runs(flat, perm, x.sizes(), return_inverse, return_counts));
 }
 
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& x, bool return_inverse, bool return_counts) {
-  return group_runs(contiguous(reshape(x, Shape{-1})), Tensor(), x.sizes(), return_inverse, return_counts);
+  return no_derivative("unique_consecutive", x, group_runs(contiguous(reshape(x, Shape{-1})), Tensor(), x.sizes(),
+                                                           return_inverse, return_counts));
 }
 
 std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& x, int64_t dim, bool return_inverse, bool return_counts) {
-  return unique_slices("unique", x, dim, /*sorted=*/true, return_inverse, return_counts);
+  return no_derivative("unique", x, unique_slices("unique", x, dim, /*sorted=*/true, return_inverse, return_counts));
 }
 
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive_dim(const Tensor& x, int64_t dim, bool return_inverse,
                                                           bool return_counts) {
-  return unique_slices("unique_consecutive", x, dim, /*sorted=*/false, return_inverse, return_counts);
+  return no_derivative("unique_consecutive", x, unique_slices("unique_consecutive", x, dim, /*sorted=*/false,
+                                                              return_inverse, return_counts));
 }
 
 }  // namespace pydl

@@ -5,6 +5,7 @@
 
 #include "autograd/formulas.h"
 #include "backend/backend.h"
+#include "ops/elementwise.h"
 #include "ops/ops.h"
 
 namespace pydl {
@@ -61,14 +62,23 @@ Tensor diag(const Tensor& t, int64_t k, OutArg dest) {
     PYDL_CHECK(can_cast(t.dtype(), dest.out->dtype()), "diag: result type ", t.dtype(),
                " can't be cast to the desired out= type ", dest.out->dtype());
   }
+  if (dest.out) detail::check_autograd_target("diag", autograd::needs_grad({&t}), *dest.out, dest.inplace);
   if (t.dim() == 1) {  // vector -> matrix with the vector on diagonal k
     const int64_t n = t.numel() + (k < 0 ? -k : k);
     Tensor out = make_output("diag", dest, Shape{n, n}, t.dtype(), t.device());
-    zero_(out);
-    Tensor d = diagonal(out, k, 0, 1);
-    copy_(d, t);
+    {
+      autograd::AutoGradMode no_grad(false);  // out's history is the one recorded below
+      zero_(out);
+      Tensor d = diagonal(out, k, 0, 1);
+      copy_(d, t);
+    }
+    if (!dest.out && is_floating(t.dtype()) && autograd::needs_grad({&t}))
+      autograd::record("DiagBackward0", {t}, {out}, {}, {}, [k](const autograd::BackwardContext& c) {
+        return std::vector<Tensor>{diagonal(c.grad(), k, 0, 1)};
+      });
     return out;
   }
+  if (!dest.out) return clone(diagonal(t, k, 0, 1));  // matrix -> its diagonal (DiagonalBackward0)
   Tensor src = diagonal(t, k, 0, 1);
   Tensor out = make_output("diag", dest, src.sizes(), t.dtype(), t.device());
   copy_(out, src);
@@ -88,6 +98,10 @@ Tensor diag_embed(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
   zero_(out);
   copy_no_overlap(diagonal(out, offset, a, b), t, "diag_embed");
   out.impl()->version_counter()->version = 0;  // a new tensor, not a modified one
+  if (is_floating(t.dtype()) && autograd::needs_grad({&t}))
+    autograd::record("DiagEmbedBackward0", {t}, {out}, {}, {}, [offset, a, b](const autograd::BackwardContext& c) {
+      return std::vector<Tensor>{diagonal(c.grad(), offset, a, b)};
+    });
   return out;
 }
 
