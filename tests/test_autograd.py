@@ -305,3 +305,14 @@ def test_unique_raises_at_backward_like_torch():
     x = pydl.randn(5, requires_grad=True)
     with pytest.raises(NotImplementedError, match="derivative for 'unique'"):
         pydl.unique(x).sum().backward()
+
+
+def test_index_copy_and_index_fill_gradients():
+    x = pydl.randn(4, 3, dtype=pydl.float64, requires_grad=True)
+    src = pydl.randn(2, 3, dtype=pydl.float64, requires_grad=True)
+    value = pydl.tensor(0.7, dtype=pydl.float64, requires_grad=True)
+    idx = pydl.tensor([2, 0])
+    assert pydl.autograd.gradcheck(lambda a, b: a.index_copy(0, idx, b), (x, src))
+    assert pydl.autograd.gradgradcheck(lambda a, b: a.index_copy(0, idx, b), (x, src))
+    assert pydl.autograd.gradcheck(lambda a, b: a.index_fill(1, pydl.tensor([1]), b), (x, value))
+    assert pydl.autograd.gradcheck(lambda a: a.index_fill(0, idx, 1.5), (x,))

@@ -176,10 +176,21 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   });
 }
 
+// The slices an index_copy / index_fill overwrote take no gradient back to self; index_copy's
+// source gets g at those slices, index_fill's 0-d value their sum.
+static autograd::BackwardFn index_write_backward(int64_t dim, bool fill) {
+  return [dim, fill](const autograd::BackwardContext& c) {
+    const Tensor &g = c.grad(), &index = c.saved[0];
+    const int64_t d = g.dim() == 0 ? 0 : wrap_dim(dim, g.dim());
+    const Tensor picked = c.needs(1) ? index_select(g.dim() == 0 ? reshape(g, Shape{1}) : g, d, index) : Tensor();
+    return std::vector<Tensor>{c.needs(0) ? index_fill(g, d, index, wrap_scalar(Scalar(0.0), g.dtype())) : Tensor(),
+                               c.needs(1) ? (fill ? sum(picked, std::nullopt) : picked) : Tensor()};
+  };
+}
+
 Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, OutArg dest) {
-  return with_history("IndexCopyBackward0",
-                      index_write("index_copy", self, dim, index, source, source, ScatterReduce::None, kIndexSelectRules, dest),
-                      {self, source}, dest);
+  Tensor out = index_write("index_copy", self, dim, index, source, source, ScatterReduce::None, kIndexSelectRules, dest);
+  return with_history("IndexCopyBackward0", out, {self, source}, dest, {index}, index_write_backward(dim, false));
 }
 
 Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& value, OutArg dest) {
@@ -192,7 +203,7 @@ Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Te
   Tensor idx = index_along(index, shape, dim, self.device(), "index_fill");
   scatter_dim(out, dim, idx, to(value, self.dtype(), self.device(), false), ScatterReduce::None, kTakeRules);
   out.bump_version();
-  return with_history("IndexFillBackward0", out, {self}, dest);
+  return with_history("IndexFillBackward0", out, {self, value}, dest, {index}, index_write_backward(dim, true));
 }
 
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value, OutArg dest) {
