@@ -140,15 +140,11 @@ Tensor as_rows(const Tensor& t) {
   return reshape(t, Shape{rows, t.size(-1)});
 }
 
-// t seen with other sizes/strides for the kernel only: no autograd node, same storage and
-// version counter (a vector as a one-column matrix, a result as [m, 1]).
-Tensor kernel_view(const Tensor& t, Shape sizes, Shape strides) {
-  return Tensor(std::make_shared<TensorImpl>(t.impl()->storage(), std::move(sizes), std::move(strides),
-                                             t.storage_offset(), t.dtype(), t.impl()->version_counter()));
+// A vector as a one-column matrix for the kernel (make_view: no autograd node, same storage and
+// version counter).
+Tensor as_column(const Tensor& v) {
+  return make_view(v, Shape{v.size(0), 1}, Shape{v.stride(0), 1}, v.storage_offset());
 }
-
-// A vector as a one-column matrix, for the kernel.
-Tensor as_column(const Tensor& v) { return kernel_view(v, Shape{v.size(0), 1}, Shape{v.stride(0), 1}); }
 
 // mv and dot call the kernel on such views and record their own formulas (MvBackward0,
 // DotBackward0, as PyTorch names them), skipping the view nodes that going through mm would add.
@@ -208,7 +204,8 @@ Tensor dot(const Tensor& a, const Tensor& b, OutArg dest) {
   PYDL_CHECK(a.device() == b.device(), "dot: Expected all tensors to be on the same device, but found at least two "
              "devices, ", a.device().str(), " and ", b.device().str(), "!");
   Tensor out = empty(Shape{}, a.dtype(), a.device());  // [1, n] @ [n, 1] into [1, 1]
-  run_gemm(kernel_view(out, Shape{1, 1}, Shape{1, 1}), kernel_view(a, Shape{1, a.size(0)}, Shape{0, a.stride(0)}),
+  run_gemm(make_view(out, Shape{1, 1}, Shape{1, 1}, out.storage_offset()),
+           make_view(a, Shape{1, a.size(0)}, Shape{0, a.stride(0)}, a.storage_offset()),
            as_column(b));
   if (is_floating(a.dtype()) && autograd::needs_grad({&a, &b}))
     autograd::record("DotBackward0", {a, b}, {out}, {a, b}, {}, [](const autograd::BackwardContext& c) {
