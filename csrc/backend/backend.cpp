@@ -66,5 +66,12 @@ void Backend::searchsorted(const Tensor&, const Tensor&, const Tensor&, const Te
 // --- scans and softmax
 void Backend::scan(ScanOp, const Tensor&, const Tensor&, const Tensor&, int64_t) { not_implemented("cumulative scans"); }
 void Backend::softmax(const Tensor&, const Tensor&, int64_t, bool) { not_implemented("softmax"); }
+// --- sliding windows
+void Backend::im2col(const Tensor&, const Tensor&, const ConvGeometry&) { not_implemented("im2col"); }
+void Backend::col2im(const Tensor&, const Tensor&, const ConvGeometry&) { not_implemented("col2im"); }
+void Backend::pool(PoolKind, const Tensor&, const Tensor&, const Tensor&, const PoolGeometry&) { not_implemented("pool"); }
+void Backend::pool_backward(PoolKind, const Tensor&, const Tensor&, const Tensor&, const PoolGeometry&) {
+  not_implemented("pool_backward");
+}
 
 }  // namespace pydl

@@ -7,6 +7,7 @@
 
 #include "backend/elementwise_ops.h"
 #include "backend/sorting_ops.h"
+#include "backend/window_ops.h"
 #include "core/device.h"
 #include "core/elementwise_iter.h"
 #include "core/philox.h"
@@ -144,6 +145,25 @@ class Backend {
   // out = softmax (log: log_softmax) of in along `dim`; in and out contiguous, same shape and
   // floating dtype (a 0-d tensor is one slice of one element along dim 0).
   virtual void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log);
+
+  // --- sliding windows (ops/conv.cpp, ops/pool.cpp; see backend/window_ops.h)
+  // cols (contiguous [channels * kernel_numel, batch, out_numel]) = the input patches: row
+  // c * kernel_numel + (kd * KH + kh) * KW + kw, column (b, o) holds the input element that
+  // output position o of image b sees through that kernel tap, or 0 in the padding. `in` is
+  // [batch, channels, d, h, w] with any strides; both share a floating dtype.
+  virtual void im2col(const Tensor& cols, const Tensor& in, const ConvGeometry& g);
+  // The adjoint of im2col: in (contiguous [batch, channels, d, h, w]) = the sum, over every
+  // column entry, of the cols values that read each input element (padding entries dropped).
+  virtual void col2im(const Tensor& in, const Tensor& cols, const ConvGeometry& g);
+  // out (contiguous [planes, out...]) = the max or average of each window of in (contiguous
+  // [planes, in...]). Max also writes indices (int64, out's shape): the flat position of the max
+  // within its plane, the first one on ties, NaN beating everything; undefined for Avg.
+  virtual void pool(PoolKind kind, const Tensor& out, const Tensor& indices, const Tensor& in,
+                    const PoolGeometry& g);
+  // grad_in (contiguous, in's shape) = the adjoint of pool applied to grad_out: Max adds each
+  // gradient at its saved index, Avg spreads it over the window divided by the divisor.
+  virtual void pool_backward(PoolKind kind, const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,
+                             const PoolGeometry& g);
 
   // --- device management
   virtual int device_count() = 0;

@@ -32,6 +32,11 @@ PYDL_DEFINE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
 PYDL_DEFINE_KERNEL(ScanKernel, scan_kernel);
 // softmax
 PYDL_DEFINE_KERNEL(SoftmaxKernel, softmax_kernel);
+// sliding windows
+PYDL_DEFINE_KERNEL(Im2colKernel, im2col_kernel);
+PYDL_DEFINE_KERNEL(Col2imKernel, col2im_kernel);
+PYDL_DEFINE_KERNEL(PoolKernel, pool_kernel);
+PYDL_DEFINE_KERNEL(PoolBackwardKernel, pool_backward_kernel);
 
 namespace {
 
@@ -98,6 +103,16 @@ class CpuBackend final : public Backend {
   // --- softmax
   void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) override {
     softmax_kernel(out, in, dim, log);
+  }
+  // --- sliding windows
+  void im2col(const Tensor& cols, const Tensor& in, const ConvGeometry& g) override { im2col_kernel(cols, in, g); }
+  void col2im(const Tensor& in, const Tensor& cols, const ConvGeometry& g) override { col2im_kernel(in, cols, g); }
+  void pool(PoolKind kind, const Tensor& out, const Tensor& idx, const Tensor& in, const PoolGeometry& g) override {
+    pool_kernel(kind, out, idx, in, g);
+  }
+  void pool_backward(PoolKind kind, const Tensor& gin, const Tensor& gout, const Tensor& idx,
+                     const PoolGeometry& g) override {
+    pool_backward_kernel(kind, gin, gout, idx, g);
   }
 
   int device_count() override { return 1; }

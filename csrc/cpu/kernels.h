@@ -72,6 +72,18 @@ PYDL_DECLARE_KERNEL(SoftmaxKernel, softmax_kernel);
 using ScanKernel = void (*)(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);
 PYDL_DECLARE_KERNEL(ScanKernel, scan_kernel);
 
+// --- sliding windows (kernels/im2col_kernel.cpp, kernels/pool_kernel.cpp); see Backend::im2col etc.
+using Im2colKernel = void (*)(const Tensor& cols, const Tensor& in, const ConvGeometry& g);
+using Col2imKernel = void (*)(const Tensor& in, const Tensor& cols, const ConvGeometry& g);
+using PoolKernel = void (*)(PoolKind kind, const Tensor& out, const Tensor& indices, const Tensor& in,
+                            const PoolGeometry& g);
+using PoolBackwardKernel = void (*)(PoolKind kind, const Tensor& grad_in, const Tensor& grad_out,
+                                    const Tensor& indices, const PoolGeometry& g);
+PYDL_DECLARE_KERNEL(Im2colKernel, im2col_kernel);
+PYDL_DECLARE_KERNEL(Col2imKernel, col2im_kernel);
+PYDL_DECLARE_KERNEL(PoolKernel, pool_kernel);
+PYDL_DECLARE_KERNEL(PoolBackwardKernel, pool_backward_kernel);
+
 }  // namespace pydl::cpu
 
 // In a kernel file: PYDL_REGISTER_KERNEL(copy_kernel, &copy_impl); registers this file's ISA.

@@ -256,6 +256,35 @@ std::tuple<Tensor, Tensor, Tensor> unique_consecutive_dim(const Tensor& x, int64
 Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool out_int32, bool right,
                     const std::optional<Tensor>& sorter, OutArg dest = {});
 Tensor bucketize(const Tensor& x, const Tensor& boundaries, bool out_int32, bool right, OutArg dest = {});
+// --- convolution (conv.cpp), fold/unfold (fold.cpp), pooling (pool.cpp): torch.nn.functional's
+// semantics. Window parameters hold one value or one per spatial dim (checked like PyTorch).
+struct ConvOptions {
+  Shape stride{1}, padding{0}, dilation{1}, output_padding{0};
+  int64_t groups = 1;
+  bool transposed = false;
+  bool same = false;  // padding='same' (padding='valid' is padding 0)
+};
+// conv{nd}d / conv_transpose{nd}d for nd = 1, 2, 3; `op` names it in errors. Unbatched inputs
+// ([C, spatial...]) give unbatched outputs.
+Tensor convolution(const char* op, const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                   int nd, const ConvOptions& options);
+// F.unfold: [N, C, H, W] -> [N, C * kh * kw, L] sliding blocks; F.fold: its adjoint (sums overlaps).
+Tensor im2col(const Tensor& input, const Shape& kernel_size, const Shape& dilation, const Shape& padding,
+              const Shape& stride);
+Tensor col2im(const Tensor& input, const Shape& output_size, const Shape& kernel_size, const Shape& dilation,
+              const Shape& padding, const Shape& stride);
+struct PoolOptions {
+  Shape kernel_size, stride, padding{0}, dilation{1};  // empty stride: the kernel size
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+  int64_t divisor_override = 0;  // 0: none
+};
+// max_pool{nd}d with indices (the flat position in each input plane, int64).
+TensorPair max_pool(const char* op, const Tensor& input, int nd, const PoolOptions& options);
+Tensor avg_pool(const char* op, const Tensor& input, int nd, const PoolOptions& options);
+// adaptive_{avg,max}_pool{nd}d; output_size entries <= 0 keep the input's size (None).
+Tensor adaptive_avg_pool(const char* op, const Tensor& input, int nd, const Shape& output_size);
+TensorPair adaptive_max_pool(const char* op, const Tensor& input, int nd, const Shape& output_size);
 // --- softmax (softmax.cpp): exp(x - max) / sum along `dim`, and its log; floating dtypes only,
 // after the optional dtype= cast. The result is a new contiguous tensor.
 Tensor softmax(const Tensor& x, int64_t dim, OptionalDtype dtype = {});

@@ -29,6 +29,7 @@ void init_sorting(py::module_& m);    // sorting_py.cpp: sort, topk, median, uni
 
 // softmax
 void init_softmax(py::module_& m);
+void init_conv(py::module_& m);       // conv_py.cpp: conv*, conv_transpose*, pooling, fold/unfold in _nn
 void init_linalg(py::module_& m);     // linalg_py.cpp: mm, bmm, matmul, addmm, ... (+ _nn linear)    // softmax_py.cpp: softmax, log_softmax (+ _nn softmin)
 
 // A torch.return_types-like named tuple type (return_types_py.cpp), e.g.

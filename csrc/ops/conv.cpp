@@ -1,0 +1,362 @@
+// Convolution (conv1d/2d/3d, conv_transpose1d/2d/3d) as im2col + pydl's GEMM.
+//
+// Algorithm (why this one): the batch is cut into chunks whose im2col buffer fits in a few MiB
+// (one image for ResNet-size layers, the whole batch for LeNet-size ones), so the buffer stays
+// in cache between being written and being packed by the GEMM, and never holds whole batches of
+// large images. The buffer is laid out [channels * taps, images, positions]: forward reads it
+// as one batched GEMM (out[b, g] = W[g] @ cols[b, g], the weight broadcast over images), and
+// the weight gradient reads the same buffer as one GEMM with K = images * positions, instead of
+// one small GEMM per image and a sum. 1x1 stride-1 unpadded convs skip im2col (the input is
+// already the column matrix). A direct kernel for tiny channel counts is left for when the
+// bench shows im2col losing there.
+//
+// Autograd: a convolution y = F(x, W) is bilinear, so its two gradients are themselves the
+// other two members of one family: gx = Gi(g, W) (the transposed convolution) and gW = Gw(x, g).
+// Each of the three records a node whose formula uses the other two, so double backward (and
+// conv_transpose's backward, which is Gi's) comes for free:
+//   F(x, W)  -> dx = Gi(u, W),  dW = Gw(x, u)
+//   Gi(g, W) -> dg = F(u, W),   dW = Gw(u, g)
+//   Gw(x, g) -> dx = Gi(g, V),  dg = F(x, V)
+#include <algorithm>
+
+#include "autograd/formulas.h"
+#include "backend/backend.h"
+#include "ops/ops.h"
+#include "ops/window.h"
+
+namespace pydl {
+namespace {
+
+// im2col buffers up to this size cover several images at once (see above).
+constexpr int64_t kColsBudgetBytes = int64_t{8} << 20;
+
+// One convolution in its forward direction: input [N, cin, in...] -> output [N, cout, out...],
+// weight [cout, cin / groups, kernel...]. geom.batch is set per chunk.
+struct ConvPlan {
+  ConvGeometry geom;
+  int64_t cin = 0, cout = 0, groups = 1;
+  int nd = 2;
+  Shape in_sizes, out_sizes, kernel_sizes;  // the user-facing spatial sizes (nd entries)
+
+  int64_t taps() const { return geom.kernel_numel(); }
+  int64_t positions() const { return geom.out_numel(); }
+  int64_t group_rows() const { return cin / groups * taps(); }  // K of one group's GEMM
+  bool pointwise() const {  // a 1x1 conv that reads every input position once, in order
+    for (int i = 0; i < kMaxSpatialDims; ++i)
+      if (geom.kernel[i] != 1 || geom.stride[i] != 1 || geom.pad[i] != 0 || geom.in[i] != geom.out[i]) return false;
+    return true;
+  }
+  int64_t chunk(int64_t batch, size_t itemsize) const {
+    const int64_t per_image = std::max<int64_t>(1, cin * taps() * positions() * static_cast<int64_t>(itemsize));
+    return std::clamp<int64_t>(kColsBudgetBytes / per_image, 1, std::max<int64_t>(batch, 1));
+  }
+  Shape shape(int64_t n, int64_t c, const Shape& s) const {
+    Shape r{n, c};
+    for (int64_t v : s) r.push_back(v);
+    return r;
+  }
+};
+
+const Scalar kOne(int64_t{1}), kZero(int64_t{0});
+
+// The [images, groups, rows, positions] view of a contiguous [images, channels, positions...]
+// tensor, and of a cols buffer laid out [groups * rows, images, positions].
+Tensor grouped(const Tensor& t, int64_t groups) {
+  const int64_t n = t.size(0), c = t.size(1), l = t.numel() / std::max<int64_t>(1, n * c);
+  return make_view(t, {n, groups, c / groups, l}, {c * l, c / groups * l, l, 1}, t.storage_offset());
+}
+Tensor grouped_cols(const Tensor& cols, int64_t images, int64_t groups, int64_t rows, int64_t l) {
+  return make_view(cols, {images, groups, rows, l}, {l, rows * images * l, images * l, 1}, cols.storage_offset());
+}
+// The first `images` images of the cols buffer, contiguous [rows, images, positions].
+Tensor cols_chunk(const Tensor& buf, int64_t rows, int64_t images, int64_t l) {
+  return make_view(buf, {rows, images, l}, {images * l, l, 1}, buf.storage_offset());
+}
+// The weight as [groups, cout / groups, group_rows], broadcast over `images` (stride 0), and
+// its per-group transpose.
+Tensor weight_matrix(const Tensor& w, const ConvPlan& p, int64_t images, bool transposed) {
+  const int64_t og = p.cout / p.groups, k = p.group_rows();
+  if (transposed)
+    return make_view(w, {images, p.groups, k, og}, {0, og * k, 1, k}, w.storage_offset());
+  return make_view(w, {images, p.groups, og, k}, {0, og * k, k, 1}, w.storage_offset());
+}
+
+// --- the three kernels of the family, without autograd ------------------------------------
+
+Tensor forward_raw(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const ConvPlan& p) {
+  const Tensor x = window::as_5d(x_in), w = contiguous(w_in);
+  const int64_t n = x.size(0), l = p.positions(), k = p.group_rows();
+  Backend& be = backend(x.device().type);
+  Tensor y = empty(p.shape(n, p.cout, p.out_sizes), x.dtype(), x.device());
+  if (y.numel() == 0) return y;
+  const bool with_bias = bias.defined();
+  if (with_bias) {
+    Tensor y3 = make_view(y, {n, p.cout, l}, {p.cout * l, l, 1}, 0);
+    copy_(y3, make_view(bias, {n, p.cout, l}, {0, bias.strides()[0], 0}, bias.storage_offset()));
+  }
+  const Scalar& beta = with_bias ? kOne : kZero;
+  if (p.pointwise()) {
+    const Tensor xc = contiguous(x);
+    be.gemm(grouped(y, p.groups), weight_matrix(w, p, n, false), grouped(xc, p.groups), kOne, beta);
+    return y;
+  }
+  const int64_t chunk = p.chunk(n, x.itemsize());
+  Tensor buf = empty({p.cin * p.taps() * chunk * l}, x.dtype(), x.device());
+  for (int64_t b0 = 0; b0 < n; b0 += chunk) {
+    const int64_t m = std::min(chunk, n - b0);
+    ConvGeometry g = p.geom;
+    g.batch = m;
+    be.im2col(cols_chunk(buf, p.cin * p.taps(), m, l), window::rows(x, b0, m), g);
+    be.gemm(grouped(window::rows(y, b0, m), p.groups), weight_matrix(w, p, m, false),
+            grouped_cols(buf, m, p.groups, k, l), kOne, beta);
+  }
+  return y;
+}
+
+// gx = Gi(g, W): the input-shaped adjoint of forward_raw (col2im of W^T @ g).
+Tensor input_grad_raw(const Tensor& g_in, const Tensor& w_in, const ConvPlan& p) {
+  const Tensor g = contiguous(g_in), w = contiguous(w_in);
+  const int64_t n = g.size(0), l = p.positions(), k = p.group_rows();
+  Backend& be = backend(g.device().type);
+  Tensor gx = empty(p.shape(n, p.cin, p.in_sizes), g.dtype(), g.device());
+  if (gx.numel() == 0) return gx;
+  if (n == 0 || l == 0 || p.cout == 0) return zero_(gx);
+  if (p.pointwise()) {
+    be.gemm(grouped(gx, p.groups), weight_matrix(w, p, n, true), grouped(g, p.groups), kOne, kZero);
+    return gx;
+  }
+  const Tensor gx5 = window::as_5d(gx);
+  const int64_t chunk = p.chunk(n, g.itemsize());
+  Tensor buf = empty({p.cin * p.taps() * chunk * l}, g.dtype(), g.device());
+  for (int64_t b0 = 0; b0 < n; b0 += chunk) {
+    const int64_t m = std::min(chunk, n - b0);
+    be.gemm(grouped_cols(buf, m, p.groups, k, l), weight_matrix(w, p, m, true), grouped(window::rows(g, b0, m), p.groups),
+            kOne, kZero);
+    ConvGeometry geom = p.geom;
+    geom.batch = m;
+    be.col2im(window::rows(gx5, b0, m), cols_chunk(buf, p.cin * p.taps(), m, l), geom);
+  }
+  return gx;
+}
+
+// gW = Gw(x, g) = sum over images of g @ cols^T, one GEMM per chunk with K = images * positions.
+Tensor weight_grad_raw(const Tensor& x_in, const Tensor& g_in, const ConvPlan& p, const Shape& weight_sizes) {
+  const Tensor x = window::as_5d(x_in), g = contiguous(g_in);
+  const int64_t n = x.size(0), l = p.positions(), k = p.group_rows(), og = p.cout / p.groups;
+  Backend& be = backend(x.device().type);
+  Tensor gw = empty(weight_sizes, x.dtype(), x.device());
+  if (gw.numel() == 0) return gw;
+  if (n == 0 || l == 0) return zero_(gw);
+  const Tensor gw3 = make_view(gw, {p.groups, og, k}, {og * k, k, 1}, 0);
+  const int64_t chunk = p.chunk(n, x.itemsize());
+  Tensor buf = empty({p.cin * p.taps() * chunk * l}, x.dtype(), x.device());
+  for (int64_t b0 = 0; b0 < n; b0 += chunk) {
+    const int64_t m = std::min(chunk, n - b0);
+    ConvGeometry geom = p.geom;
+    geom.batch = m;
+    be.im2col(cols_chunk(buf, p.cin * p.taps(), m, l), window::rows(x, b0, m), geom);
+    // g's chunk as [groups, og, images * positions]: a copy unless it is one image.
+    Tensor gg = window::rows(g, b0, m);
+    gg = make_view(gg, {p.groups, og, m, l}, {og * l, l, p.cout * l, 1}, gg.storage_offset());
+    if (m > 1) gg = contiguous(gg);
+    gg = make_view(gg, {p.groups, og, m * l}, {og * m * l, m * l, 1}, gg.storage_offset());
+    const Tensor colsT = make_view(buf, {p.groups, m * l, k}, {k * m * l, 1, m * l}, buf.storage_offset());
+    be.gemm(gw3, gg, colsT, kOne, b0 == 0 ? kZero : kOne);
+  }
+  return gw;
+}
+
+// --- the family with autograd -------------------------------------------------------------
+
+Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvPlan& p);
+Tensor conv_input_grad(const Tensor& g, const Tensor& w, const ConvPlan& p, const char* node);
+Tensor conv_weight_grad(const Tensor& x, const Tensor& g, const ConvPlan& p, const Shape& weight_sizes);
+
+Shape bias_dims(int nd) {
+  Shape d{0};
+  for (int i = 0; i < nd; ++i) d.push_back(2 + i);
+  return d;
+}
+
+Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvPlan& p) {
+  Tensor y;
+  {
+    autograd::AutoGradMode no_grad(false);
+    y = forward_raw(x, w, bias, p);
+  }
+  if (is_floating(y.dtype()) && autograd::needs_grad({&x, &w, &bias})) {
+    std::vector<Tensor> inputs = {x, w};
+    if (bias.defined()) inputs.push_back(bias);
+    const Shape wsizes = w.sizes();
+    autograd::record("ConvolutionBackward0", inputs, {y}, {x, w}, {}, [p, wsizes](const autograd::BackwardContext& c) {
+      const Tensor &u = c.grad(), &x = c.saved[0], &w = c.saved[1];
+      std::vector<Tensor> grads(c.edges->size());
+      if (c.needs(0)) grads[0] = conv_input_grad(u, w, p, "ConvolutionBackwardBackward0");
+      if (c.needs(1)) grads[1] = conv_weight_grad(x, u, p, wsizes);
+      if (grads.size() > 2 && c.needs(2)) grads[2] = sum(u, OptionalDims(bias_dims(p.nd)));
+      return grads;
+    });
+  }
+  return y;
+}
+
+Tensor conv_input_grad(const Tensor& g, const Tensor& w, const ConvPlan& p, const char* node) {
+  Tensor gx;
+  {
+    autograd::AutoGradMode no_grad(false);
+    gx = input_grad_raw(g, w, p);
+  }
+  if (is_floating(gx.dtype()) && autograd::needs_grad({&g, &w})) {
+    const Shape wsizes = w.sizes();
+    autograd::record(node, {g, w}, {gx}, {g, w}, {}, [p, wsizes](const autograd::BackwardContext& c) {
+      const Tensor &u = c.grad(), &g = c.saved[0], &w = c.saved[1];
+      std::vector<Tensor> grads(2);
+      if (c.needs(0)) grads[0] = conv_forward(u, w, Tensor(), p);
+      if (c.needs(1)) grads[1] = conv_weight_grad(u, g, p, wsizes);
+      return grads;
+    });
+  }
+  return gx;
+}
+
+Tensor conv_weight_grad(const Tensor& x, const Tensor& g, const ConvPlan& p, const Shape& weight_sizes) {
+  Tensor gw;
+  {
+    autograd::AutoGradMode no_grad(false);
+    gw = weight_grad_raw(x, g, p, weight_sizes);
+  }
+  if (is_floating(gw.dtype()) && autograd::needs_grad({&x, &g})) {
+    autograd::record("ConvolutionBackwardBackward0", {x, g}, {gw}, {x, g}, {},
+                     [p](const autograd::BackwardContext& c) {
+                       const Tensor &v = c.grad(), &x = c.saved[0], &g = c.saved[1];
+                       std::vector<Tensor> grads(2);
+                       if (c.needs(0)) grads[0] = conv_input_grad(g, v, p, "ConvolutionBackwardBackward0");
+                       if (c.needs(1)) grads[1] = conv_forward(x, v, Tensor(), p);
+                       return grads;
+                     });
+  }
+  return gw;
+}
+
+// --- checks and geometry ------------------------------------------------------------------
+
+void check_operands(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias, int nd,
+                    bool transposed, int64_t groups) {
+  PYDL_CHECK(input.dim() == nd + 1 || input.dim() == nd + 2, "Expected ", nd + 1, "D (unbatched) or ", nd + 2,
+             "D (batched) input to ", op, ", but got input of size: ", input.sizes());
+  PYDL_CHECK(weight.dim() == nd + 2, op, ": expected weight to be ", nd + 2, "-D, but got weight of size ",
+             weight.sizes());
+  PYDL_CHECK(input.device() == weight.device() && (!bias.defined() || bias.device() == input.device()), op,
+             ": Expected all tensors to be on the same device, but found at least two devices, ",
+             input.device().str(), " and ", (input.device() == weight.device() ? bias : weight).device().str(), "!");
+  PYDL_CHECK(input.dtype() == weight.dtype(), "Input type (", input.dtype(), ") and weight type (", weight.dtype(),
+             ") should be the same");
+  PYDL_CHECK(!bias.defined() || bias.dtype() == input.dtype(), "Input type (", input.dtype(), ") and bias type (",
+             bias.dtype(), ") should be the same");
+  PYDL_CHECK_NOT_IMPLEMENTED(input.dtype() != ScalarType::Bool &&
+                                 (is_floating(input.dtype()) || !transposed),
+                             "\"", op, "\" not implemented for '", input.dtype(), "'");
+  const int64_t out_channels = transposed ? weight.size(1) * groups : weight.size(0);
+  PYDL_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == out_channels), "Given weight of size ",
+             weight.sizes(), ", expected bias to be 1-dimensional with ", out_channels,
+             " elements, but got bias of size ", bias.sizes(), " instead");
+}
+
+// padding: the per-dim leading pads (trailing pads implied by the output size), or "same".
+ConvPlan make_plan(const char* op, const Tensor& x, const Tensor& w, int nd, const ConvOptions& o) {
+  const Shape stride = window::expand("stride", o.stride, nd);
+  const Shape dilation = window::expand("dilation", o.dilation, nd);
+  Shape padding = o.same ? Shape(static_cast<size_t>(nd), 0) : window::expand("padding", o.padding, nd);
+  for (int64_t s : stride) PYDL_CHECK(s > 0, "non-positive stride is not supported");
+  for (int64_t p : padding) PYDL_CHECK(p >= 0, "negative padding is not supported");
+  for (int64_t d : dilation) PYDL_CHECK(d > 0, "dilation should be greater than zero, but got ", dilation);
+  PYDL_CHECK(o.groups > 0, "non-positive groups is not supported");
+  const int64_t channels = x.size(1);
+  ConvPlan p;
+  p.nd = nd;
+  p.groups = o.groups;
+  p.kernel_sizes = window::spatial(w);
+  if (!o.transposed) {
+    PYDL_CHECK(w.size(0) % o.groups == 0, "Given groups=", o.groups, ", expected weight to be divisible by ",
+               o.groups, " at dimension 0, but got weight of size ", w.sizes(), " instead");
+    PYDL_CHECK(channels == w.size(1) * o.groups, "Given groups=", o.groups, ", weight of size ", w.sizes(),
+               ", expected input", x.sizes(), " to have ", w.size(1) * o.groups, " channels, but got ", channels,
+               " channels instead");
+    p.cin = channels;
+    p.cout = w.size(0);
+    p.in_sizes = window::spatial(x);
+    if (o.same) {
+      for (int64_t s : stride) PYDL_CHECK(s == 1, "padding='same' is not supported for strided convolutions");
+      for (int i = 0; i < nd; ++i) padding[i] = dilation[i] * (p.kernel_sizes[i] - 1) / 2;  // extra pad trails
+    }
+    Shape padded(p.in_sizes), dilated(p.kernel_sizes);
+    for (int i = 0; i < nd; ++i) {
+      padded[i] = p.in_sizes[i] + (o.same ? dilation[i] * (p.kernel_sizes[i] - 1) : 2 * padding[i]);
+      dilated[i] = dilation[i] * (p.kernel_sizes[i] - 1) + 1;
+    }
+    for (int i = 0; i < nd; ++i)
+      PYDL_CHECK(padded[i] >= dilated[i], "Calculated padded input size per channel: ", window::by(padded),
+                 ". Kernel size: ", window::by(dilated), ". Kernel size can't be greater than actual input size");
+    for (int i = 0; i < nd; ++i) p.out_sizes.push_back((padded[i] - dilated[i]) / stride[i] + 1);
+  } else {
+    const Shape output_padding = window::expand("output_padding", o.output_padding, nd);
+    PYDL_CHECK(channels == w.size(0), "Given transposed=1, weight of size ", w.sizes(), ", expected input",
+               x.sizes(), " to have ", w.size(0), " channels, but got ", channels, " channels instead");
+    PYDL_CHECK(w.size(0) % o.groups == 0, "Given groups=", o.groups, ", expected weight to be divisible by ",
+               o.groups, " at dimension 0, but got weight of size ", w.sizes(), " instead");
+    for (int i = 0; i < nd; ++i)
+      PYDL_CHECK(output_padding[i] >= 0 && (output_padding[i] < stride[i] || output_padding[i] < dilation[i]),
+                 "output padding must be smaller than either stride or dilation, but got output_padding=",
+                 output_padding, ", stride=", stride, ", dilation=", dilation);
+    // The transposed conv of x is the input-gradient of the conv from its output back to x.
+    p.cin = w.size(1) * o.groups;
+    p.cout = channels;
+    p.out_sizes = window::spatial(x);
+    for (int i = 0; i < nd; ++i) {
+      const int64_t size = (p.out_sizes[i] - 1) * stride[i] - 2 * padding[i] +
+                           dilation[i] * (p.kernel_sizes[i] - 1) + output_padding[i] + 1;
+      PYDL_CHECK(size > 0, "Given input size per channel: ", window::by(p.out_sizes),
+                 ". Calculated output size per channel is not positive: ", size, " along dim ", i,
+                 ". Output size is too small");
+      p.in_sizes.push_back(size);
+    }
+  }
+  for (int i = 0; i < nd; ++i)
+    PYDL_CHECK(p.out_sizes[i] > 0, "Given input size per channel: ", window::by(p.in_sizes),
+               ". Calculated output size per channel: ", window::by(p.out_sizes), ". Output size is too small");
+  ConvGeometry& g = p.geom;
+  g.channels = p.cin;
+  window::place(g.in, p.in_sizes);
+  window::place(g.out, p.out_sizes);
+  window::place(g.kernel, p.kernel_sizes);
+  window::place(g.stride, stride);
+  window::place(g.pad, padding);
+  window::place(g.dilation, dilation);
+  (void)op;
+  return p;
+}
+
+}  // namespace
+
+Tensor convolution(const char* op, const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias_arg,
+                   int nd, const ConvOptions& options) {
+  const Tensor bias = bias_arg ? *bias_arg : Tensor();
+  check_operands(op, input, weight, bias, nd, options.transposed, options.groups);
+  const bool unbatched = input.dim() == nd + 1;
+  const Tensor x = unbatched ? unsqueeze(input, 0) : input;
+  const ConvPlan plan = make_plan(op, x, weight, nd, options);
+  Tensor y;
+  if (!options.transposed) {
+    y = conv_forward(x, weight, bias, plan);
+  } else {
+    y = conv_input_grad(x, weight, plan, "ConvolutionBackward0");
+    if (bias.defined()) {
+      Shape bshape(static_cast<size_t>(nd + 2), 1);
+      bshape[1] = bias.size(0);
+      y = add(y, view(bias, bshape));
+    }
+  }
+  return unbatched ? squeeze(y, Shape{0}) : y;
+}
+
+}  // namespace pydl
