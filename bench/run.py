@@ -1,6 +1,6 @@
 """pydl benchmarks against PyTorch: the one entry point.
 
-    python bench/run.py [--suite ops|gemm|train|all] [--threads 1,2] [--device cpu|cuda] [--quick]
+    python bench/run.py [--suite ops|gemm|conv|train|all] [--threads 1,2] [--device cpu|cuda] [--quick]
 
 Prints a table and a geometric-mean summary, and writes bench/results/<suite>-<device>-<time>.json
 plus a PNG chart of the ratios next to it (and, for the gemm suite, one of GFLOP/s against size).
@@ -21,11 +21,12 @@ import pydl
 
 import harness
 import report
+import suite_conv
 import suite_gemm
 import suite_ops
 import suite_train
 
-SUITES = {"ops": suite_ops, "gemm": suite_gemm, "train": suite_train}   # "all" runs them in this order
+SUITES = {"ops": suite_ops, "gemm": suite_gemm, "conv": suite_conv, "train": suite_train}   # "all" runs them in this order
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
