@@ -400,9 +400,8 @@ def _idx(shape, value):
     return lambda L: L.full(shape, value, dtype=L.int64)
 
 
-def E(id, call, makers, phrase, xfail=None):
-    marks = [pytest.mark.xfail(reason=xfail, strict=True)] if xfail else []
-    return pytest.param(call, makers, phrase, id=id, marks=marks)
+def E(id, call, makers, phrase):
+    return pytest.param(call, makers, phrase, id=id)
 
 
 ERRORS = [  # id, call(F, *args), arg makers, key phrase of pydl's message
@@ -414,10 +413,8 @@ ERRORS = [  # id, call(F, *args), arg makers, key phrase of pydl's message
       "pad should be at most half of effective kernel size"),
     E("avg1d_pad", lambda F, x: F.avg_pool1d(x, 2, padding=2), [_o(1, 1, 8)], "should be at most half of"),
     E("avg3d_pad", lambda F, x: F.avg_pool3d(x, 3, padding=2), [_o(1, 1, 8, 8, 8)], "should be at most half of"),
-    E("max2d_pad_dilated", lambda F, x: F.max_pool2d(x, 3, padding=2, dilation=2), [_o(1, 1, 8, 8)], "half",
-      xfail="pydl checks pad against the dilated kernel only; torch also requires pad <= kernel_size/2"),
-    E("max1d_pad_dilated", lambda F, x: F.max_pool1d(x, 3, padding=2, dilation=2), [_o(1, 1, 8)], "half",
-      xfail="pydl checks pad against the dilated kernel only; torch also requires pad <= kernel_size/2"),
+    E("max2d_pad_dilated", lambda F, x: F.max_pool2d(x, 3, padding=2, dilation=2), [_o(1, 1, 8, 8)], "half"),
+    E("max1d_pad_dilated", lambda F, x: F.max_pool1d(x, 3, padding=2, dilation=2), [_o(1, 1, 8)], "half"),
     E("max2d_stride0", lambda F, x: F.max_pool2d(x, 3, stride=0), [_o(1, 1, 8, 8)], "stride should not be zero"),
     E("max1d_stride0", lambda F, x: F.max_pool1d(x, 3, stride=0), [_o(1, 1, 8)], "stride"),
     E("avg2d_stride0", lambda F, x: F.avg_pool2d(x, 3, stride=(1, 0)), [_o(1, 1, 8, 8)], "stride should not be zero"),
@@ -439,10 +436,8 @@ ERRORS = [  # id, call(F, *args), arg makers, key phrase of pydl's message
     E("adaptive_max_rank", lambda F, x: F.adaptive_max_pool3d(x, 2), [_o(8, 8)], "4D or 5D"),
     E("adaptive_avg1d_rank", lambda F, x: F.adaptive_avg_pool1d(x, 2), [_o(1, 1, 8, 8)], "2D or 3D"),
     E("adaptive_empty", lambda F, x: F.adaptive_avg_pool2d(x, 2), [_o(1, 1, 0, 8)], ""),
-    E("adaptive_avg_negative", lambda F, x: F.adaptive_avg_pool2d(x, -2), [_o(1, 1, 5, 5)], "",
-      xfail="pydl treats a negative output_size like None (returns the input's size); torch raises"),
-    E("adaptive_max_negative", lambda F, x: F.adaptive_max_pool1d(x, -1), [_o(1, 1, 5)], "",
-      xfail="pydl treats a negative output_size like None (returns the input's size); torch raises"),
+    E("adaptive_avg_negative", lambda F, x: F.adaptive_avg_pool2d(x, -2), [_o(1, 1, 5, 5)], ""),
+    E("adaptive_max_negative", lambda F, x: F.adaptive_max_pool1d(x, -1), [_o(1, 1, 5)], ""),
     E("max2d_kernel0", lambda F, x: F.max_pool2d(x, 0, stride=1), [_o(1, 1, 8, 8)], "greater than zero"),
     E("max1d_kernel0", lambda F, x: F.max_pool1d(x, 0), [_o(1, 1, 8)], "kernel_size must be greater than zero"),
     E("avg2d_kernel0", lambda F, x: F.avg_pool2d(x, (2, 0), stride=1), [_o(1, 1, 8, 8)], "greater than zero"),

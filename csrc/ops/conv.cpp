@@ -60,13 +60,10 @@ struct ConvPlan {
 const Scalar kOne(int64_t{1}), kZero(int64_t{0});
 
 // The [images, groups, rows, positions] view of a contiguous [images, channels, positions...]
-// tensor, and of a cols buffer laid out [groups * rows, images, positions].
+// tensor.
 Tensor grouped(const Tensor& t, int64_t groups) {
   const int64_t n = t.size(0), c = t.size(1), l = t.numel() / std::max<int64_t>(1, n * c);
   return make_view(t, {n, groups, c / groups, l}, {c * l, c / groups * l, l, 1}, t.storage_offset());
-}
-Tensor grouped_cols(const Tensor& cols, int64_t images, int64_t groups, int64_t rows, int64_t l) {
-  return make_view(cols, {images, groups, rows, l}, {l, rows * images * l, images * l, 1}, cols.storage_offset());
 }
 // The first `images` images of the cols buffer, contiguous [rows, images, positions].
 Tensor cols_chunk(const Tensor& buf, int64_t rows, int64_t images, int64_t l) {
@@ -81,7 +78,34 @@ Tensor weight_matrix(const Tensor& w, const ConvPlan& p, int64_t images, bool tr
   return make_view(w, {images, p.groups, og, k}, {0, og * k, k, 1}, w.storage_offset());
 }
 
+// Images [b0, b0 + m) of a contiguous [images, channels, positions...] tensor as [groups,
+// channels / groups, m * positions], the cols buffer's order (images inside rows): a view for one
+// image, else a copy into `scratch` (reused across chunks).
+Tensor images_inside(const Tensor& t, int64_t b0, int64_t m, int64_t groups, int64_t l, Tensor& scratch) {
+  const int64_t c = t.size(1), cg = c / groups;
+  Tensor chunk = window::rows(t, b0, m);
+  if (m == 1) return make_view(chunk, {groups, cg, l}, {cg * l, l, 1}, chunk.storage_offset());
+  if (!scratch.defined() || scratch.numel() < c * m * l) scratch = empty({c * m * l}, t.dtype(), t.device());
+  Tensor dst = make_view(scratch, {groups, cg, m, l}, {cg * m * l, m * l, l, 1}, scratch.storage_offset());
+  copy_(dst, make_view(chunk, {groups, cg, m, l}, {cg * l, l, c * l, 1}, chunk.storage_offset()));
+  return make_view(scratch, {groups, cg, m * l}, {cg * m * l, m * l, 1}, scratch.storage_offset());
+}
+// The weight as [groups, cout / groups, group_rows] (or its per-group transpose).
+Tensor weight_groups(const Tensor& w, const ConvPlan& p, bool transposed) {
+  const int64_t og = p.cout / p.groups, k = p.group_rows();
+  if (transposed) return make_view(w, {p.groups, k, og}, {og * k, 1, k}, w.storage_offset());
+  return make_view(w, {p.groups, og, k}, {og * k, k, 1}, w.storage_offset());
+}
+// The cols buffer of m images as one matrix per group: [groups, group_rows, m * positions].
+Tensor cols_groups(const Tensor& buf, int64_t m, int64_t groups, int64_t k, int64_t l) {
+  return make_view(buf, {groups, k, m * l}, {k * m * l, m * l, 1}, buf.storage_offset());
+}
+
 // --- the three kernels of the family, without autograd ------------------------------------
+// Each chunk of images is one GEMM per group over all its images (N = images * positions, the
+// cols buffer's order), rather than one small GEMM per image: LeNet-size layers have only ~100
+// positions per image. Outputs and output gradients, which are [images, channels, positions],
+// are reordered with one copy per chunk (none for single-image chunks).
 
 Tensor forward_raw(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const ConvPlan& p) {
   const Tensor x = window::as_5d(x_in), w = contiguous(w_in);
@@ -90,7 +114,9 @@ Tensor forward_raw(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, c
   Tensor y = empty(p.shape(n, p.cout, p.out_sizes), x.dtype(), x.device());
   if (y.numel() == 0) return y;
   const bool with_bias = bias.defined();
-  if (with_bias) {
+  const int64_t chunk = p.pointwise() ? n : p.chunk(n, x.itemsize()), og = p.cout / p.groups;
+  // Outputs that the GEMM writes in place start as the bias (beta = 1).
+  if (with_bias && (p.pointwise() || chunk == 1)) {
     Tensor y3 = make_view(y, {n, p.cout, l}, {p.cout * l, l, 1}, 0);
     copy_(y3, make_view(bias, {n, p.cout, l}, {0, bias.strides()[0], 0}, bias.storage_offset()));
   }
@@ -100,15 +126,27 @@ Tensor forward_raw(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, c
     be.gemm(grouped(y, p.groups), weight_matrix(w, p, n, false), grouped(xc, p.groups), kOne, beta);
     return y;
   }
-  const int64_t chunk = p.chunk(n, x.itemsize());
   Tensor buf = empty({p.cin * p.taps() * chunk * l}, x.dtype(), x.device());
+  Tensor wide = chunk > 1 ? empty({p.cout * chunk * l}, x.dtype(), x.device()) : Tensor();
   for (int64_t b0 = 0; b0 < n; b0 += chunk) {
     const int64_t m = std::min(chunk, n - b0);
     ConvGeometry g = p.geom;
     g.batch = m;
     be.im2col(cols_chunk(buf, p.cin * p.taps(), m, l), window::rows(x, b0, m), g);
-    be.gemm(grouped(window::rows(y, b0, m), p.groups), weight_matrix(w, p, m, false),
-            grouped_cols(buf, m, p.groups, k, l), kOne, beta);
+    Tensor yc = window::rows(y, b0, m);
+    if (chunk == 1) {
+      be.gemm(make_view(yc, {p.groups, og, l}, {og * l, l, 1}, yc.storage_offset()), weight_groups(w, p, false),
+              cols_groups(buf, 1, p.groups, k, l), kOne, beta);
+      continue;
+    }
+    // [groups, og, m * l] in `wide` (starting as the bias), then reordered into y's [m, cout, l].
+    Tensor out = make_view(wide, {p.groups, og, m * l}, {og * m * l, m * l, 1}, 0);
+    if (with_bias)
+      copy_(out, make_view(bias, {p.groups, og, m * l}, {og * bias.strides()[0], bias.strides()[0], 0},
+                           bias.storage_offset()));
+    be.gemm(out, weight_groups(w, p, false), cols_groups(buf, m, p.groups, k, l), kOne, beta);
+    Tensor target = grouped(yc, p.groups);
+    copy_(target, make_view(wide, {m, p.groups, og, l}, {l, og * m * l, m * l, 1}, 0));
   }
   return y;
 }
@@ -127,11 +165,11 @@ Tensor input_grad_raw(const Tensor& g_in, const Tensor& w_in, const ConvPlan& p)
   }
   const Tensor gx5 = window::as_5d(gx);
   const int64_t chunk = p.chunk(n, g.itemsize());
-  Tensor buf = empty({p.cin * p.taps() * chunk * l}, g.dtype(), g.device());
+  Tensor buf = empty({p.cin * p.taps() * chunk * l}, g.dtype(), g.device()), scratch;
   for (int64_t b0 = 0; b0 < n; b0 += chunk) {
     const int64_t m = std::min(chunk, n - b0);
-    be.gemm(grouped_cols(buf, m, p.groups, k, l), weight_matrix(w, p, m, true), grouped(window::rows(g, b0, m), p.groups),
-            kOne, kZero);
+    be.gemm(cols_groups(buf, m, p.groups, k, l), weight_groups(w, p, true),
+            images_inside(g, b0, m, p.groups, l, scratch), kOne, kZero);
     ConvGeometry geom = p.geom;
     geom.batch = m;
     be.col2im(window::rows(gx5, b0, m), cols_chunk(buf, p.cin * p.taps(), m, l), geom);
@@ -149,17 +187,13 @@ Tensor weight_grad_raw(const Tensor& x_in, const Tensor& g_in, const ConvPlan& p
   if (n == 0 || l == 0) return zero_(gw);
   const Tensor gw3 = make_view(gw, {p.groups, og, k}, {og * k, k, 1}, 0);
   const int64_t chunk = p.chunk(n, x.itemsize());
-  Tensor buf = empty({p.cin * p.taps() * chunk * l}, x.dtype(), x.device());
+  Tensor buf = empty({p.cin * p.taps() * chunk * l}, x.dtype(), x.device()), scratch;
   for (int64_t b0 = 0; b0 < n; b0 += chunk) {
     const int64_t m = std::min(chunk, n - b0);
     ConvGeometry geom = p.geom;
     geom.batch = m;
     be.im2col(cols_chunk(buf, p.cin * p.taps(), m, l), window::rows(x, b0, m), geom);
-    // g's chunk as [groups, og, images * positions]: a copy unless it is one image.
-    Tensor gg = window::rows(g, b0, m);
-    gg = make_view(gg, {p.groups, og, m, l}, {og * l, l, p.cout * l, 1}, gg.storage_offset());
-    if (m > 1) gg = contiguous(gg);
-    gg = make_view(gg, {p.groups, og, m * l}, {og * m * l, m * l, 1}, gg.storage_offset());
+    const Tensor gg = images_inside(g, b0, m, p.groups, l, scratch);
     const Tensor colsT = make_view(buf, {p.groups, m * l, k}, {k * m * l, 1, m * l}, buf.storage_offset());
     be.gemm(gw3, gg, colsT, kOne, b0 == 0 ? kZero : kOne);
   }
@@ -256,6 +290,13 @@ void check_operands(const char* op, const Tensor& input, const Tensor& weight, c
   PYDL_CHECK_NOT_IMPLEMENTED(input.dtype() != ScalarType::Bool &&
                                  (is_floating(input.dtype()) || !transposed),
                              "\"", op, "\" not implemented for '", input.dtype(), "'");
+  for (int64_t i = 2; i < weight.dim(); ++i)
+    PYDL_CHECK(weight.size(i) > 0, op, ": kernel size should be greater than zero, but got weight of size ",
+               weight.sizes());
+  PYDL_CHECK(weight.size(0) > 0, op, ": expected weight to be at least 1 at dimension 0, but got weight of size ",
+             weight.sizes(), " instead");
+  PYDL_CHECK(weight.size(1) > 0 || !transposed, op,
+             ": expected weight to be at least 1 at dimension 1, but got weight of size ", weight.sizes(), " instead");
   const int64_t out_channels = transposed ? weight.size(1) * groups : weight.size(0);
   PYDL_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == out_channels), "Given weight of size ",
              weight.sizes(), ", expected bias to be 1-dimensional with ", out_channels,

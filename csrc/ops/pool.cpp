@@ -65,6 +65,9 @@ PoolPlan fixed_plan(const char* op, const Tensor& x, int nd, const PoolOptions& 
     PYDL_CHECK(pad[i] >= 0 && pad[i] <= (is_max ? ((k[i] - 1) * d[i] + 1) / 2 : k[i] / 2), op,
                ": pad should be at most half of effective kernel size, but got pad=", pad[i], ", kernel_size=", k[i],
                " and dilation=", d[i]);
+    // PyTorch also bounds a dilated max pool's padding by the undilated kernel.
+    PYDL_CHECK(pad[i] <= k[i] / 2, op, ": pad should be smaller than or equal to half of kernel size, but got pad=",
+               pad, ", kernel_size=", k);
   }
   for (int i = 0; i < nd; ++i) {
     // PyTorch's pooling_output_shape: floor division, and with ceil_mode the last window must
@@ -113,8 +116,9 @@ PoolPlan adaptive_plan(const char* op, const Tensor& x, int nd, const Shape& out
   PoolPlan p = base_plan(x, nd);
   for (int i = 0; i < nd; ++i) {
     const int64_t in = p.in_sizes[i];
-    const int64_t out = want[i] < 0 ? in : want[i];  // None keeps the input size
-    PYDL_CHECK(out >= 0, op, ": output_size must be non-negative, got ", want);
+    PYDL_CHECK(want[i] >= -1, op, ": elements of output_size must be greater than or equal to 0 but received ",
+               want);
+    const int64_t out = want[i] == -1 ? in : want[i];  // -1: None, keep the input size
     p.out_sizes.push_back(out);
     PoolDim& dim = p.geom.dims[kMaxSpatialDims - nd + i];
     dim.in = in;

@@ -44,7 +44,7 @@ Tensor conv_transpose(const char* op, int nd, const Tensor& x, const Tensor& w, 
   ConvOptions o;
   o.transposed = true;
   o.stride = ints(stride, op, "stride");
-  PYDL_CHECK(!py::isinstance<py::str>(padding), op, ": padding must be an int or a tuple of ints, not a string");
+  PYDL_CHECK_TYPE(!py::isinstance<py::str>(padding), op, "(): argument 'padding' must be tuple of ints, not str");
   o.padding = ints(padding, op, "padding");
   o.output_padding = ints(output_padding, op, "output_padding");
   o.dilation = ints(dilation, op, "dilation");
@@ -65,14 +65,21 @@ PoolOptions pool_options(const char* op, py::handle kernel, py::handle stride, p
   return o;
 }
 
+int64_t non_negative(int64_t v, const char* op) {
+  PYDL_CHECK(v >= 0, op, ": elements of output_size must be greater than or equal to 0 but received ", v);
+  return v;
+}
+
 // Adaptive output sizes: an int, or a tuple whose None entries keep the input's size (-1).
 Shape output_size(py::handle h, const char* op) {
   if (py::isinstance<py::sequence>(h) && !py::isinstance<py::str>(h)) {
     Shape s;
-    for (py::handle item : h) s.push_back(item.is_none() ? -1 : ints(item, op, "output_size")[0]);
+    for (py::handle item : h) s.push_back(item.is_none() ? -1 : non_negative(ints(item, op, "output_size")[0], op));
     return s;
   }
-  return ints(h, op, "output_size");
+  Shape s = ints(h, op, "output_size");
+  for (int64_t& v : s) v = non_negative(v, op);
+  return s;
 }
 
 py::object pair_or_first(const TensorPair& r, bool both) {

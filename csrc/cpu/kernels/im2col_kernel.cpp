@@ -1,8 +1,8 @@
 // im2col and col2im on the CPU (Backend::im2col / col2im), compiled per ISA level so that the
 // row copies and the accumulating adds vectorise.
 //  - im2col: one work item is one (kernel tap row, image) pair, which writes out_numel
-//    contiguous values of cols; stride-1 taps over a contiguous input row are one memcpy with
-//    zero edges. Items run in parallel; they never share an output.
+//    contiguous values of cols; stride-1 taps over a contiguous input row are one vector copy
+//    with zero edges. Items run in parallel; they never share an output.
 //  - col2im: one work item is one (image, channel) plane of the input gradient, which gathers
 //    from the kernel_numel rows of its channel, so planes run in parallel without atomics and
 //    each sum is formed in a fixed order. float16/bfloat16 planes accumulate in a float buffer
@@ -29,6 +29,21 @@ ValidRange valid_range(int64_t out, int64_t in, int64_t stride, int64_t pad, int
   const int64_t lo = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
   const int64_t hi = in - shift <= 0 ? 0 : (in - shift + stride - 1) / stride;
   return {std::min(lo, out), std::clamp(hi, std::min(lo, out), out)};
+}
+
+// One output row of im2col: zeros, then every `step`-th input element, then zeros. Plain
+// loops rather than memcpy/fill calls: rows are often only 10-30 elements (LeNet), where the
+// calls cost more than the copy.
+template <typename T>
+inline void copy_row(T* __restrict row, const T* __restrict in, int64_t lo, int64_t hi, int64_t n, int64_t step) {
+  for (int64_t i = 0; i < lo; ++i) row[i] = T(0);
+  if (step == 1) {
+#pragma omp simd
+    for (int64_t i = lo; i < hi; ++i) row[i] = in[i - lo];
+  } else {
+    for (int64_t i = lo; i < hi; ++i) row[i] = in[(i - lo) * step];
+  }
+  for (int64_t i = hi; i < n; ++i) row[i] = T(0);
 }
 
 template <typename T>
@@ -65,15 +80,7 @@ void im2col_impl(const Tensor& cols, const Tensor& in, const ConvGeometry& g) {
           T* row = plane + oh * OW;
           const T* rin = pin + (oh * g.stride[1] - g.pad[1] + kh * g.dilation[1]) * sh;
           const int64_t iw0 = vw.lo * g.stride[2] - g.pad[2] + kw * g.dilation[2];
-          std::fill(row, row + vw.lo, T(0));
-          if (g.stride[2] == 1 && sw == 1) {
-            std::memcpy(row + vw.lo, rin + iw0, (vw.hi - vw.lo) * sizeof(T));
-          } else {
-            const int64_t step = g.stride[2] * sw;
-            const T* p = rin + iw0 * sw;
-            for (int64_t ow = vw.lo; ow < vw.hi; ++ow, p += step) row[ow] = *p;
-          }
-          std::fill(row + vw.hi, row + OW, T(0));
+          copy_row(row, rin + iw0 * sw, vw.lo, vw.hi, OW, g.stride[2] * sw);
         }
         std::fill(plane + vh.hi * OW, plane + OH * OW, T(0));
       }
