@@ -34,6 +34,7 @@ PYDL_DEFINE_KERNEL(ScanKernel, scan_kernel);
 PYDL_DEFINE_KERNEL(SoftmaxKernel, softmax_kernel);
 // sliding windows
 PYDL_DEFINE_KERNEL(Im2colKernel, im2col_kernel);
+PYDL_DEFINE_KERNEL(ConvDirectKernel, conv_direct_kernel);
 PYDL_DEFINE_KERNEL(Col2imKernel, col2im_kernel);
 PYDL_DEFINE_KERNEL(PoolKernel, pool_kernel);
 PYDL_DEFINE_KERNEL(PoolBackwardKernel, pool_backward_kernel);
@@ -107,6 +108,11 @@ class CpuBackend final : public Backend {
   // --- sliding windows
   void im2col(const Tensor& cols, const Tensor& in, const ConvGeometry& g) override { im2col_kernel(cols, in, g); }
   void col2im(const Tensor& in, const Tensor& cols, const ConvGeometry& g) override { col2im_kernel(in, cols, g); }
+  bool has_conv_direct() const override { return true; }
+  void conv_direct(const Tensor& out, const Tensor& in, const Tensor& w, const Tensor& b,
+                   const ConvGeometry& g) override {
+    conv_direct_kernel(out, in, w, b, g);
+  }
   void pool(PoolKind kind, const Tensor& out, const Tensor& idx, const Tensor& in, const PoolGeometry& g) override {
     pool_kernel(kind, out, idx, in, g);
   }

@@ -79,7 +79,10 @@ using PoolKernel = void (*)(PoolKind kind, const Tensor& out, const Tensor& indi
                             const PoolGeometry& g);
 using PoolBackwardKernel = void (*)(PoolKind kind, const Tensor& grad_in, const Tensor& grad_out,
                                     const Tensor& indices, const PoolGeometry& g);
+using ConvDirectKernel = void (*)(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+                                  const ConvGeometry& g);
 PYDL_DECLARE_KERNEL(Im2colKernel, im2col_kernel);
+PYDL_DECLARE_KERNEL(ConvDirectKernel, conv_direct_kernel);
 PYDL_DECLARE_KERNEL(Col2imKernel, col2im_kernel);
 PYDL_DECLARE_KERNEL(PoolKernel, pool_kernel);
 PYDL_DECLARE_KERNEL(PoolBackwardKernel, pool_backward_kernel);

@@ -278,13 +278,15 @@ struct PoolOptions {
   bool ceil_mode = false;
   bool count_include_pad = true;
   int64_t divisor_override = 0;  // 0: none
+  bool return_indices = true;    // max_pool: false leaves indices undefined unless autograd needs them
 };
 // max_pool{nd}d with indices (the flat position in each input plane, int64).
 TensorPair max_pool(const char* op, const Tensor& input, int nd, const PoolOptions& options);
 Tensor avg_pool(const char* op, const Tensor& input, int nd, const PoolOptions& options);
 // adaptive_{avg,max}_pool{nd}d; output_size entries <= 0 keep the input's size (None).
 Tensor adaptive_avg_pool(const char* op, const Tensor& input, int nd, const Shape& output_size);
-TensorPair adaptive_max_pool(const char* op, const Tensor& input, int nd, const Shape& output_size);
+TensorPair adaptive_max_pool(const char* op, const Tensor& input, int nd, const Shape& output_size,
+                             bool return_indices = true);
 // --- softmax (softmax.cpp): exp(x - max) / sum along `dim`, and its log; floating dtypes only,
 // after the optional dtype= cast. The result is a new contiguous tensor.
 Tensor softmax(const Tensor& x, int64_t dim, OptionalDtype dtype = {});

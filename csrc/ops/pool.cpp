@@ -178,12 +178,15 @@ Tensor max_backward(const Tensor& g_in, const Tensor& indices, const PoolPlan& p
   return gx;
 }
 
-TensorPair max_forward(const Tensor& x_in, const PoolPlan& p, const char* node) {
+// indices are computed when asked for or when autograd will need them, else left undefined
+// (the kernel then compares values only).
+TensorPair max_forward(const Tensor& x_in, const PoolPlan& p, const char* node, bool with_indices) {
   const Tensor x = contiguous(x_in);
+  const bool grad = is_floating(x.dtype()) && autograd::needs_grad({&x_in});
   Tensor out = empty(p.out_shape(), x.dtype(), x.device());
-  Tensor indices = empty(p.out_shape(), ScalarType::Int64, x.device());
+  Tensor indices = with_indices || grad ? empty(p.out_shape(), ScalarType::Int64, x.device()) : Tensor();
   if (out.numel() > 0) backend(x.device().type).pool(PoolKind::Max, out, indices, x, p.geom);
-  if (is_floating(x.dtype()) && autograd::needs_grad({&x_in}))
+  if (grad)
     autograd::record(node, {x_in}, {out}, {indices}, {}, [p](const autograd::BackwardContext& c) {
       return std::vector<Tensor>{max_backward(c.grad(), c.saved[0], p)};
     });
@@ -206,7 +209,7 @@ const char* node_name(Family family, int nd) {
 TensorPair max_pool(const char* op, const Tensor& input, int nd, const PoolOptions& options) {
   check_input(op, input, nd);
   const PoolPlan p = fixed_plan(op, input, nd, options, true);
-  return max_forward(input, p, node_name(kMax, nd));
+  return max_forward(input, p, node_name(kMax, nd), options.return_indices);
 }
 
 Tensor avg_pool(const char* op, const Tensor& input, int nd, const PoolOptions& options) {
@@ -222,10 +225,11 @@ Tensor adaptive_avg_pool(const char* op, const Tensor& input, int nd, const Shap
   return avg_forward(input, p, node_name(kAdaptiveAvg, nd));
 }
 
-TensorPair adaptive_max_pool(const char* op, const Tensor& input, int nd, const Shape& output_size) {
+TensorPair adaptive_max_pool(const char* op, const Tensor& input, int nd, const Shape& output_size,
+                             bool return_indices) {
   check_input(op, input, nd);
   const PoolPlan p = adaptive_plan(op, input, nd, output_size);
-  return max_forward(input, p, node_name(kAdaptiveMax, nd));
+  return max_forward(input, p, node_name(kAdaptiveMax, nd), return_indices);
 }
 
 }  // namespace pydl

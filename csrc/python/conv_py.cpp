@@ -128,6 +128,7 @@ void def_pools(py::module_& m, py::module_& root, int nd) {
   auto max_fn = [mx, nd](const Tensor& x, py::object k, py::object s, py::object p, py::object d, bool ceil_mode,
                          bool return_indices) {
     PoolOptions o = pool_options(mx, k, s, p, d, ceil_mode);
+    o.return_indices = return_indices;
     TensorPair r;
     {
       py::gil_scoped_release nogil;
@@ -188,7 +189,7 @@ void def_pools(py::module_& m, py::module_& root, int nd) {
     TensorPair r;
     {
       py::gil_scoped_release nogil;
-      r = adaptive_max_pool(am, x, nd, s);
+      r = adaptive_max_pool(am, x, nd, s, return_indices);
     }
     return pair_or_first(r, return_indices);
   };

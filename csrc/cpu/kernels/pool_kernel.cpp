@@ -59,38 +59,93 @@ void add_row(const T* __restrict x, A* __restrict acc, int64_t n) {
   for (int64_t w = 0; w < n; ++w) acc[w] += static_cast<A>(x[w]);
 }
 
-// The column pass of max pooling: each output takes its window of columns from the row
-// buffer, one window tap at a time across all outputs of the row (a branch-free, vectorised
-// loop per tap; taps past a window's end are masked). PyTorch's order over a window is the first
-// maximum, or the last NaN, in (d, h, w) order; comparing flat indices breaks ties between
-// columns the same way.
-template <typename T, typename A, typename I>
-void max_cols(const A* __restrict best, const I* __restrict where, const int64_t* __restrict begin,
-              const int64_t* __restrict end, int64_t step, int64_t taps, int64_t n, A* __restrict b,
-              I* __restrict bi, T* __restrict y, int64_t* __restrict yi) {
+// Where a dim's windows are regular: outputs [lo, hi) whose windows are full, start at
+// first + (o - lo) * stride and hold `taps` columns `step` apart (fixed windows away from the
+// padding). Elsewhere (edges, adaptive windows) the column pass takes the general path.
+struct Regular {
+  int64_t lo = 0, hi = 0, first = 0, stride = 1, taps = 1;
+};
+Regular regular_run(const PoolDim& dim) {
+  Regular r;
+  const int64_t n = dim.out();
+  int64_t span = 0;
+  for (int64_t o = 0; o < n; ++o) span = std::max(span, dim.end[o] - dim.begin[o]);
+  int64_t lo = 0;
+  while (lo < n && dim.end[lo] - dim.begin[lo] != span) ++lo;
+  int64_t hi = lo;
+  const int64_t stride = lo + 1 < n ? dim.begin[lo + 1] - dim.begin[lo] : 1;
+  while (hi < n && dim.end[hi] - dim.begin[hi] == span && dim.begin[hi] == dim.begin[lo] + (hi - lo) * stride) ++hi;
+  if (hi - lo < 2 || stride <= 0) return r;
+  r.lo = lo;
+  r.hi = hi;
+  r.first = dim.begin[lo];
+  r.stride = stride;
+  r.taps = (span + dim.step - 1) / dim.step;
+  return r;
+}
+
+// PyTorch's order over a window is the first maximum, or the last NaN, in (d, h, w) order;
+// comparing flat indices breaks ties between columns the same way.
+template <typename A, typename I>
+inline bool beats(A v, I i, A cur, I ci) {
+  return (v > cur) | ((v == cur) & (i < ci)) | ((v != v) & ((cur == cur) | (i > ci)));
+}
+
+// The regular outputs of a row, one window tap at a time across all of them: branch-free
+// loops with affine (for stride 1 and 2, compile-time strided) indices, which vectorise.
+template <int64_t kStride, typename A, typename I>
+void max_cols_regular(const A* __restrict best, const I* __restrict where, const Regular& r, int64_t step,
+                      A* __restrict b, I* __restrict bi) {
+  const int64_t s = kStride > 0 ? kStride : r.stride, n = r.hi - r.lo;
+  const A* base = best + r.first;
+  const I* wbase = where + r.first;
 #pragma omp simd
-  for (int64_t ow = 0; ow < n; ++ow) {
-    b[ow] = best[begin[ow]];
-    bi[ow] = where[begin[ow]];
+  for (int64_t o = 0; o < n; ++o) {
+    b[o] = base[o * s];
+    bi[o] = wbase[o * s];
   }
-  for (int64_t j = 1; j < taps; ++j) {
+  for (int64_t j = 1; j < r.taps; ++j) {
+    const A* bj = base + j * step;
+    const I* wj = wbase + j * step;
 #pragma omp simd
-    for (int64_t ow = 0; ow < n; ++ow) {
-      const int64_t w = begin[ow] + j * step;
-      const bool valid = w < end[ow];
-      const int64_t wc = valid ? w : begin[ow];
-      const A v = best[wc], cur = b[ow];
-      const I i = where[wc], ci = bi[ow];
-      const bool take =
-          valid & ((v > cur) | ((v == cur) & (i < ci)) | ((v != v) & ((cur == cur) | (i > ci))));
-      b[ow] = take ? v : cur;
-      bi[ow] = take ? i : ci;
+    for (int64_t o = 0; o < n; ++o) {
+      const A v = bj[o * s], cur = b[o];
+      const I i = wj[o * s], ci = bi[o];
+      const bool take = beats(v, i, cur, ci);
+      b[o] = take ? v : cur;
+      bi[o] = take ? i : ci;
     }
   }
-  for (int64_t ow = 0; ow < n; ++ow) {
-    y[ow] = static_cast<T>(b[ow]);
-    yi[ow] = bi[ow];
+}
+
+// The column pass of max pooling: each output takes its window of columns from the row buffer.
+template <typename T, typename A, typename I>
+void max_cols(const A* __restrict best, const I* __restrict where, const PoolDim& dim, const Regular& r,
+              A* __restrict b, I* __restrict bi, T* __restrict y, int64_t* __restrict yi) {
+  const int64_t n = dim.out();
+  auto general = [&](int64_t o) {
+    int64_t w = dim.begin[o];
+    A cur = best[w];
+    I ci = where[w];
+    for (w += dim.step; w < dim.end[o]; w += dim.step) {
+      const bool take = beats(best[w], where[w], cur, ci);
+      cur = take ? best[w] : cur;
+      ci = take ? where[w] : ci;
+    }
+    y[o] = static_cast<T>(cur);
+    yi[o] = ci;
+  };
+  for (int64_t o = 0; o < r.lo; ++o) general(o);
+  if (r.hi > r.lo) {
+    if (r.stride == 1) max_cols_regular<1>(best, where, r, dim.step, b, bi);
+    else if (r.stride == 2) max_cols_regular<2>(best, where, r, dim.step, b, bi);
+    else max_cols_regular<0>(best, where, r, dim.step, b, bi);
+    for (int64_t o = r.lo; o < r.hi; ++o) {
+      y[o] = static_cast<T>(b[o - r.lo]);
+      yi[o] = bi[o - r.lo];
+    }
   }
+  for (int64_t o = std::max(r.hi, r.lo); o < n; ++o) general(o);
 }
 
 // Each output row (od, oh) is two passes: the window's input rows (d, h) are combined
@@ -107,8 +162,7 @@ void max_pool(const Tensor& out, const Tensor& indices, const Tensor& in, const 
   const T* src = static_cast<const T*>(in.data_ptr());
   T* dst = static_cast<T*>(out.data_ptr());
   int64_t* idx = static_cast<int64_t*>(indices.data_ptr());
-  int64_t taps = 1;  // the most columns any window has
-  for (int64_t o = 0; o < W.out(); ++o) taps = std::max(taps, (W.end[o] - W.begin[o] + W.step - 1) / W.step);
+  const Regular run = regular_run(W);
   parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
     std::vector<A> best(IW);
     std::vector<I> where(IW);  // flat input index of each column's best
@@ -138,9 +192,70 @@ void max_pool(const Tensor& out, const Tensor& indices, const Tensor& in, const 
             std::fill(yo, yo + W.out(), static_cast<T>(-std::numeric_limits<A>::infinity()));
             std::fill(yio, yio + W.out(), int64_t{0});
           } else {
-            max_cols(best.data(), where.data(), W.begin.data(), W.end.data(), W.step, taps, W.out(),
-                     col_best.data(), col_where.data(), yo, yio);
+            max_cols(best.data(), where.data(), W, run, col_best.data(), col_where.data(), yo, yio);
           }
+        }
+    }
+  });
+}
+
+// Max pooling without indices (nothing will backpropagate through it): the same two passes on
+// values alone, a plain vector max per element (NaN propagating, as in PyTorch).
+template <typename A>
+inline A max_nan(A a, A b) {
+  return (b > a) | (b != b) ? b : a;
+}
+template <typename T, typename A>
+void max_row_values(const T* __restrict x, A* __restrict best, int64_t n) {
+#pragma omp simd
+  for (int64_t w = 0; w < n; ++w) best[w] = max_nan(best[w], static_cast<A>(x[w]));
+}
+template <int64_t kStride, typename A>
+void max_cols_values(const A* __restrict best, const Regular& r, int64_t step, A* __restrict b) {
+  const int64_t s = kStride > 0 ? kStride : r.stride, n = r.hi - r.lo;
+  const A* base = best + r.first;
+#pragma omp simd
+  for (int64_t o = 0; o < n; ++o) b[o] = base[o * s];
+  for (int64_t j = 1; j < r.taps; ++j) {
+    const A* bj = base + j * step;
+#pragma omp simd
+    for (int64_t o = 0; o < n; ++o) b[o] = max_nan(b[o], bj[o * s]);
+  }
+}
+
+template <typename T>
+void max_pool_values(const Tensor& out, const Tensor& in, const PoolGeometry& g) {
+  using A = acc_t<T>;
+  const PoolDim &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
+  const int64_t in_plane = g.in_numel(), out_plane = g.out_numel(), IW = W.in, OW = W.out();
+  const T* src = static_cast<const T*>(in.data_ptr());
+  T* dst = static_cast<T*>(out.data_ptr());
+  const Regular run = regular_run(W);
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
+    std::vector<A> best(IW), col(OW);
+    for (int64_t p = begin; p < end; ++p) {
+      const T* x = src + p * in_plane;
+      T* y = dst + p * out_plane;
+      for (int64_t od = 0; od < D.out(); ++od)
+        for (int64_t oh = 0; oh < H.out(); ++oh) {
+          std::fill(best.begin(), best.end(), -std::numeric_limits<A>::infinity());
+          for (int64_t d = D.begin[od]; d < D.end[od]; d += D.step)
+            for (int64_t h = H.begin[oh]; h < H.end[oh]; h += H.step)
+              max_row_values(x + (d * H.in + h) * IW, best.data(), IW);
+          T* yo = y + (od * H.out() + oh) * OW;
+          auto general = [&](int64_t o) {
+            A b = -std::numeric_limits<A>::infinity();
+            for (int64_t w = W.begin[o]; w < W.end[o]; w += W.step) b = max_nan(b, best[w]);
+            yo[o] = static_cast<T>(b);
+          };
+          for (int64_t o = 0; o < run.lo; ++o) general(o);
+          if (run.hi > run.lo) {
+            if (run.stride == 1) max_cols_values<1>(best.data(), run, W.step, col.data());
+            else if (run.stride == 2) max_cols_values<2>(best.data(), run, W.step, col.data());
+            else max_cols_values<0>(best.data(), run, W.step, col.data());
+            for (int64_t o = run.lo; o < run.hi; ++o) yo[o] = static_cast<T>(col[o - run.lo]);
+          }
+          for (int64_t o = std::max(run.hi, run.lo); o < OW; ++o) general(o);
         }
     }
   });
@@ -231,7 +346,8 @@ void pool_kernel_impl(PoolKind kind, const Tensor& out, const Tensor& indices, c
   PYDL_DISPATCH_FLOATING_TYPES(in.dtype(), kind == PoolKind::Max ? "max_pool" : "avg_pool", [&] {
     using A = acc_t<scalar_t>;
     using Narrow = std::conditional_t<sizeof(A) == 4, int32_t, int64_t>;
-    if (kind == PoolKind::Max && g.in_numel() < (int64_t{1} << 31)) max_pool<scalar_t, Narrow>(out, indices, in, g);
+    if (kind == PoolKind::Max && !indices.defined()) max_pool_values<scalar_t>(out, in, g);
+    else if (kind == PoolKind::Max && g.in_numel() < (int64_t{1} << 31)) max_pool<scalar_t, Narrow>(out, indices, in, g);
     else if (kind == PoolKind::Max) max_pool<scalar_t, int64_t>(out, indices, in, g);
     else avg_pool<scalar_t>(out, in, g);
   });
