@@ -72,6 +72,9 @@ void Backend::col2im(const Tensor&, const Tensor&, const ConvGeometry&) { not_im
 void Backend::conv_direct(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const ConvGeometry&) {
   not_implemented("conv_direct");
 }
+void Backend::conv_direct_weight(const Tensor&, const Tensor&, const Tensor&, const ConvGeometry&) {
+  not_implemented("conv_direct_weight");
+}
 void Backend::pool(PoolKind, const Tensor&, const Tensor&, const Tensor&, const PoolGeometry&) { not_implemented("pool"); }
 void Backend::pool_backward(PoolKind, const Tensor&, const Tensor&, const Tensor&, const PoolGeometry&) {
   not_implemented("pool_backward");

@@ -163,6 +163,10 @@ class Backend {
   virtual bool has_conv_direct() const { return false; }
   virtual void conv_direct(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
                            const ConvGeometry& g);
+  // grad_weight (contiguous [cout, channels, 1, kh, kw]) = the weight gradient of that same
+  // convolution, from in and grad_out (contiguous [batch, cout, 1, oh, ow]).
+  virtual void conv_direct_weight(const Tensor& grad_weight, const Tensor& in, const Tensor& grad_out,
+                                  const ConvGeometry& g);
   // out (contiguous [planes, out...]) = the max or average of each window of in (contiguous
   // [planes, in...]). Max also writes indices (int64, out's shape) when defined: the flat position
   // of the max within its plane, the first one on ties, NaN beating everything (the last NaN).

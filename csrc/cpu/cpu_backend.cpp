@@ -35,6 +35,7 @@ PYDL_DEFINE_KERNEL(SoftmaxKernel, softmax_kernel);
 // sliding windows
 PYDL_DEFINE_KERNEL(Im2colKernel, im2col_kernel);
 PYDL_DEFINE_KERNEL(ConvDirectKernel, conv_direct_kernel);
+PYDL_DEFINE_KERNEL(ConvDirectWeightKernel, conv_direct_weight_kernel);
 PYDL_DEFINE_KERNEL(Col2imKernel, col2im_kernel);
 PYDL_DEFINE_KERNEL(PoolKernel, pool_kernel);
 PYDL_DEFINE_KERNEL(PoolBackwardKernel, pool_backward_kernel);
@@ -112,6 +113,9 @@ class CpuBackend final : public Backend {
   void conv_direct(const Tensor& out, const Tensor& in, const Tensor& w, const Tensor& b,
                    const ConvGeometry& g) override {
     conv_direct_kernel(out, in, w, b, g);
+  }
+  void conv_direct_weight(const Tensor& gw, const Tensor& in, const Tensor& gout, const ConvGeometry& g) override {
+    conv_direct_weight_kernel(gw, in, gout, g);
   }
   void pool(PoolKind kind, const Tensor& out, const Tensor& idx, const Tensor& in, const PoolGeometry& g) override {
     pool_kernel(kind, out, idx, in, g);

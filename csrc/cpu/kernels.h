@@ -83,6 +83,9 @@ using ConvDirectKernel = void (*)(const Tensor& out, const Tensor& in, const Ten
                                   const ConvGeometry& g);
 PYDL_DECLARE_KERNEL(Im2colKernel, im2col_kernel);
 PYDL_DECLARE_KERNEL(ConvDirectKernel, conv_direct_kernel);
+using ConvDirectWeightKernel = void (*)(const Tensor& gw, const Tensor& in, const Tensor& grad_out,
+                                        const ConvGeometry& g);
+PYDL_DECLARE_KERNEL(ConvDirectWeightKernel, conv_direct_weight_kernel);
 PYDL_DECLARE_KERNEL(Col2imKernel, col2im_kernel);
 PYDL_DECLARE_KERNEL(PoolKernel, pool_kernel);
 PYDL_DECLARE_KERNEL(PoolBackwardKernel, pool_backward_kernel);

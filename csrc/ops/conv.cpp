@@ -180,6 +180,27 @@ Tensor input_grad_raw(const Tensor& g_in, const Tensor& w_in, const ConvPlan& p)
     be.gemm(grouped(gx, p.groups), weight_matrix(w, p, n, true), grouped(g, p.groups), kOne, kZero);
     return gx;
   }
+  // Stride 1: the adjoint is itself a stride-1 convolution of g, with the weight's channels
+  // swapped and its taps reversed, and leading pad (kernel - 1) * dilation - pad; the direct
+  // kernel takes it when that has few multiply-adds per output.
+  ConvGeometry t = p.geom;
+  bool direct = be.has_conv_direct() && p.groups == 1 && t.in[0] == 1 && t.kernel[0] == 1 &&
+                p.cout * p.taps() <= kDirectMaxTaps && (g.dtype() == ScalarType::Float32 || g.dtype() == ScalarType::Float64);
+  for (int i = 1; i < kMaxSpatialDims && direct; ++i) {
+    t.in[i] = p.geom.out[i];
+    t.out[i] = p.geom.in[i];
+    t.pad[i] = (p.geom.kernel[i] - 1) * p.geom.dilation[i] - p.geom.pad[i];
+    direct = p.geom.stride[i] == 1 && t.pad[i] >= 0;
+  }
+  if (direct) {
+    Shape taps;
+    for (int64_t i = 2; i < w.dim(); ++i) taps.push_back(i);
+    const Tensor flipped = contiguous(flip(transpose(w, 0, 1), taps));
+    t.batch = n;
+    t.channels = p.cout;
+    be.conv_direct(window::as_5d(gx), window::as_5d(g), window::as_5d(flipped), Tensor(), t);
+    return gx;
+  }
   const Tensor gx5 = window::as_5d(gx);
   const int64_t chunk = p.chunk(n, g.itemsize());
   Tensor buf = empty({p.cin * p.taps() * chunk * l}, g.dtype(), g.device()), scratch;
@@ -202,6 +223,12 @@ Tensor weight_grad_raw(const Tensor& x_in, const Tensor& g_in, const ConvPlan& p
   Tensor gw = empty(weight_sizes, x.dtype(), x.device());
   if (gw.numel() == 0) return gw;
   if (n == 0 || l == 0) return zero_(gw);
+  if (be.has_conv_direct() && p.direct(x.dtype())) {
+    ConvGeometry geom = p.geom;
+    geom.batch = n;
+    be.conv_direct_weight(window::as_5d(gw), x, window::as_5d(g), geom);
+    return gw;
+  }
   const Tensor gw3 = make_view(gw, {p.groups, og, k}, {og * k, k, 1}, 0);
   const int64_t chunk = p.chunk(n, x.itemsize());
   Tensor buf = empty({p.cin * p.taps() * chunk * l}, x.dtype(), x.device()), scratch;

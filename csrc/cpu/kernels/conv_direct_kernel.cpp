@@ -4,10 +4,8 @@
 // of multiply-adds per output.
 //
 // Each image is first copied into a zero-padded buffer (so no load needs a bounds check), then
-// every output row is computed in tiles of one vector of positions by kCo output channels: the
-// kCo accumulators stay in registers while the kernel walks all taps, each tap one unaligned
-// load of input positions and kCo broadcast-weight FMAs. Stride-1 layers only (the caller
-// checks); floats and doubles. The j loops are unrolled by pragma: at the kernels' -O2 they
+// the output is computed in register tiles of positions by up to kCo output channels (see
+// tile() below) while the kernel walks all taps. Stride-1 layers only (the caller checks); floats and doubles. The j loops are unrolled by pragma: at the kernels' -O2 they
 // would not be, and the accumulators would live in memory (a load and store per FMA).
 #include <algorithm>
 #include <cstring>
@@ -33,38 +31,45 @@ inline Vec<T> load(const T* p) {
   return v;
 }
 
-// One tile: output positions [ow0, ow0 + kW) of row oh for channels [co0, co0 + nco), into out
-// (n valid lanes). xp: the padded image [C][HP][WP]; w: [cout][C][KH][KW].
+// Output positions are tiled on a flat grid: position f = oh * WP + ow of the padded image's
+// width WP, so that a vector of consecutive positions reads consecutive padded inputs for every
+// tap, whatever the row length (LeNet's 10-wide rows would fill under a vector each); columns
+// ow >= OW of the grid are computed and dropped. A tile is kVecs vectors of positions by NCO
+// output channels: per tap, kVecs loads and NCO weight broadcasts feed NCO * kVecs FMAs.
+constexpr int kVecs = 2;
+
 template <typename T, int NCO>
-inline void tile(const T* __restrict xp, const T* __restrict w, const T* __restrict bias, T* __restrict y,
-                 int64_t C, int64_t HP, int64_t WP, int64_t KH, int64_t KW, int64_t dh, int64_t dw, int64_t oh,
-                 int64_t ow0, int64_t co0, int64_t n, int64_t out_plane, int64_t OW) {
+inline void tile(const T* __restrict xp, const T* __restrict w, const T* __restrict bias, T* __restrict grid,
+                 int64_t grid_plane, int64_t C, int64_t HP, int64_t WP, int64_t KH, int64_t KW, int64_t dh,
+                 int64_t dw, int64_t f0, int64_t co0) {
   constexpr int kW = Simd<T>::kWidth;
-  Vec<T> acc[NCO];
+  Vec<T> acc[NCO][kVecs];
 #pragma GCC unroll 8
-  for (int j = 0; j < NCO; ++j) acc[j] = splat<Vec<T>>(bias ? bias[co0 + j] : T(0));
+  for (int j = 0; j < NCO; ++j)
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) acc[j][v] = splat<Vec<T>>(bias ? bias[co0 + j] : T(0));
   const int64_t wstride = C * KH * KW;  // between output channels
+  const T* wk = w + co0 * wstride;
   for (int64_t c = 0; c < C; ++c)
     for (int64_t kh = 0; kh < KH; ++kh) {
-      const T* row = xp + (c * HP + oh + kh * dh) * WP + ow0;
-      const T* wk = w + co0 * wstride + (c * KH + kh) * KW;
-      for (int64_t kw = 0; kw < KW; ++kw) {
-        const Vec<T> xv = load(row + kw * dw);
+      const T* row = xp + (c * HP + kh * dh) * WP + f0;
+      for (int64_t kw = 0; kw < KW; ++kw, ++wk) {
+        Vec<T> xv[kVecs];
+#pragma GCC unroll 4
+        for (int v = 0; v < kVecs; ++v) xv[v] = load(row + kw * dw + v * kW);
 #pragma GCC unroll 8
-        for (int j = 0; j < NCO; ++j) acc[j] += splat<Vec<T>>(wk[j * wstride + kw]) * xv;
+        for (int j = 0; j < NCO; ++j) {
+          const Vec<T> wv = splat<Vec<T>>(wk[j * wstride]);
+#pragma GCC unroll 4
+          for (int v = 0; v < kVecs; ++v) acc[j][v] += wv * xv[v];
+        }
       }
     }
+  // Whole vectors into the image's output grid (y's rows come out of it in one pass later).
 #pragma GCC unroll 8
-  for (int j = 0; j < NCO; ++j) {
-    T* dst = y + (co0 + j) * out_plane + oh * OW + ow0;
-    if (n == kW) {
-      std::memcpy(dst, &acc[j], sizeof(Vec<T>));
-    } else {
-      T lanes[kW];
-      std::memcpy(lanes, &acc[j], sizeof lanes);
-      std::memcpy(dst, lanes, n * sizeof(T));
-    }
-  }
+  for (int j = 0; j < NCO; ++j)
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) std::memcpy(grid + (co0 + j) * grid_plane + f0 + v * kW, &acc[j][v], sizeof(Vec<T>));
 }
 
 template <typename T>
@@ -75,44 +80,151 @@ void conv_direct_impl(const Tensor& out, const Tensor& in, const Tensor& weight,
   const int64_t B = g.batch, C = g.channels, IH = g.in[1], IW = g.in[2], OH = g.out[1], OW = g.out[2];
   const int64_t KH = g.kernel[1], KW = g.kernel[2], dh = g.dilation[1], dw = g.dilation[2];
   const int64_t ph = g.pad[1], pw = g.pad[2], cout = weight.size(0);
-  // Padded rows hold every position a tile can read: the last tile may run a vector past OW.
-  const int64_t HP = std::max(IH + ph, OH + (KH - 1) * dh), tiles = (OW + kW - 1) / kW;
-  const int64_t WP = tiles * kW + (KW - 1) * dw;
+  const int64_t HP = std::max(IH + ph, OH + (KH - 1) * dh), WP = std::max(IW + pw, OW + (KW - 1) * dw);
+  const int64_t grid = OH * WP, tiles = (grid + kVecs * kW - 1) / (kVecs * kW);
+  // The last tile reads up to a tile plus the kernel's reach past the grid: zero slack.
+  const int64_t plane = HP * WP, slack = kVecs * kW + (KH - 1) * dh * WP + (KW - 1) * dw;
   const T* x = static_cast<const T*>(in.data_ptr());
   const T* w = static_cast<const T*>(weight.data_ptr());
   const T* bptr = bias.defined() ? static_cast<const T*>(bias.data_ptr()) : nullptr;
   T* y = static_cast<T*>(out.data_ptr());
   const auto& st = in.strides();  // [B, C, 1, H, W] element strides
-  const int64_t out_plane = OH * OW;
-  const int64_t work = cout * out_plane * C * KH * KW;
+  const int64_t work = cout * OH * OW * C * KH * KW;
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(work, 1));
+  const int64_t grid_plane = tiles * kVecs * kW;  // one channel's output grid, whole tiles
   parallel_for(0, B, grain, [&](int64_t begin, int64_t end) {
-    std::vector<T> padded(C * HP * WP);
+    std::vector<T> padded(C * plane + slack), grid(cout * grid_plane);
     for (int64_t b = begin; b < end; ++b) {
       std::fill(padded.begin(), padded.end(), T(0));
       for (int64_t c = 0; c < C; ++c)
         for (int64_t ih = 0; ih < IH; ++ih) {
           const T* src = x + b * st[0] + c * st[1] + ih * st[3];
-          T* dst = padded.data() + (c * HP + ih + ph) * WP + pw;
-          const int64_t n = std::min(IW, WP - pw);
-          for (int64_t iw = 0; iw < n; ++iw) dst[iw] = src[iw * st[4]];
+          T* dst = padded.data() + c * plane + (ih + ph) * WP + pw;
+          for (int64_t iw = 0; iw < IW; ++iw) dst[iw] = src[iw * st[4]];
         }
-      T* yb = y + b * cout * out_plane;
-      for (int64_t oh = 0; oh < OH; ++oh)
-        for (int64_t t = 0; t < tiles; ++t) {
-          const int64_t ow0 = t * kW, n = std::min<int64_t>(kW, OW - ow0);
-          for (int64_t co = 0; co < cout; co += kCo) {
-            const T* xp = padded.data();
-            switch (std::min<int64_t>(kCo, cout - co)) {  // the last channels: a narrower tile
+      T* yb = y + b * cout * OH * OW;
+      const T* xp = padded.data();
+      for (int64_t t = 0; t < tiles; ++t) {
+        const int64_t f0 = t * kVecs * kW;
+        for (int64_t co = 0; co < cout; co += kCo) {
+          switch (std::min<int64_t>(kCo, cout - co)) {  // the last channels: a narrower tile
 #define PYDL_TILE(k) \
-  case k: tile<T, k>(xp, w, bptr, yb, C, HP, WP, KH, KW, dh, dw, oh, ow0, co, n, out_plane, OW); break;
-              PYDL_TILE(1) PYDL_TILE(2) PYDL_TILE(3) PYDL_TILE(4) PYDL_TILE(5) PYDL_TILE(6)
+  case k: tile<T, k>(xp, w, bptr, grid.data(), grid_plane, C, HP, WP, KH, KW, dh, dw, f0, co); break;
+            PYDL_TILE(1) PYDL_TILE(2) PYDL_TILE(3) PYDL_TILE(4) PYDL_TILE(5) PYDL_TILE(6)
 #undef PYDL_TILE
-            }
           }
+        }
+      }
+      // The grid's rows are WP wide; y's keep their first OW columns.
+      for (int64_t co = 0; co < cout; ++co)
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          const T* __restrict src = grid.data() + co * grid_plane + oh * WP;
+          T* __restrict dst = yb + (co * OH + oh) * OW;
+#pragma omp simd
+          for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = src[ow];
         }
     }
   });
+}
+
+// One weight-gradient tile: for NCO output channels and one tap, the lane sums of g * x over an
+// image's rows (xr: the tap's shifted padded rows, gr: the channels' padded gradient rows).
+template <typename T, int NCO>
+inline void weight_tile(const T* __restrict xr, const T* __restrict gr, Vec<T>* __restrict dst, int64_t OH,
+                        int64_t WP, int64_t OWP, int64_t taps) {
+  constexpr int kW = Simd<T>::kWidth;
+  Vec<T> acc[NCO];
+#pragma GCC unroll 8
+  for (int j = 0; j < NCO; ++j) acc[j] = splat<Vec<T>>(T(0));
+  for (int64_t oh = 0; oh < OH; ++oh)
+    for (int64_t ow = 0; ow < OWP; ow += kW) {
+      const Vec<T> xv = load(xr + oh * WP + ow);
+#pragma GCC unroll 8
+      for (int j = 0; j < NCO; ++j) acc[j] += load(gr + (j * OH + oh) * OWP + ow) * xv;
+    }
+#pragma GCC unroll 8
+  for (int j = 0; j < NCO; ++j) dst[j * taps] += acc[j];
+}
+
+// The weight gradient of the same layers: gw[co, c, kh, kw] = sum over images and output
+// positions of g[b, co, oh, ow] * x[b, c, oh + kh * dh - ph, ow + kw * dw - pw]. Per image, both
+// are copied into zero-padded buffers (g's rows padded to whole vectors, so partial tiles add
+// zeros); then for each tap, kCo accumulator vectors collect g * x over the image's rows, one
+// x load serving kCo FMAs, and are summed across lanes once per image. Threads take images and
+// keep their own partial gradient, added up in thread order at the end.
+template <typename T>
+void conv_direct_weight_impl(const Tensor& gw, const Tensor& in, const Tensor& grad_out, const ConvGeometry& g) {
+  constexpr int kW = Simd<T>::kWidth;
+  const int64_t B = g.batch, C = g.channels, IH = g.in[1], IW = g.in[2], OH = g.out[1], OW = g.out[2];
+  const int64_t KH = g.kernel[1], KW = g.kernel[2], dh = g.dilation[1], dw = g.dilation[2];
+  const int64_t ph = g.pad[1], pw = g.pad[2], cout = gw.size(0), taps = C * KH * KW;
+  const int64_t HP = std::max(IH + ph, OH + (KH - 1) * dh), tiles = (OW + kW - 1) / kW, OWP = tiles * kW;
+  const int64_t WP = OWP + (KW - 1) * dw;
+  const T* x = static_cast<const T*>(in.data_ptr());
+  const T* gy = static_cast<const T*>(grad_out.data_ptr());
+  const auto& xs = in.strides();
+  const int threads = std::max(1, std::min<int>(get_num_threads(), static_cast<int>(B)));
+  const int64_t work = cout * taps * OH * OW;
+  const int used = work * B < (int64_t{1} << 17) ? 1 : threads;
+  // Per thread, one vector of lane sums per weight element, summed across lanes at the end
+  // (a horizontal sum per image and tap would cost more than the FMAs on LeNet's 10x10 maps).
+  std::vector<std::vector<Vec<T>>> partial(used, std::vector<Vec<T>>(cout * taps, splat<Vec<T>>(T(0))));
+  const int64_t per = (B + used - 1) / used;
+  parallel_for(0, used, 1, [&](int64_t t0, int64_t t1) {
+    std::vector<T> xp(C * HP * WP), gp(cout * OH * OWP);
+    for (int64_t t = t0; t < t1; ++t) {
+      Vec<T>* acc_out = partial[t].data();
+      for (int64_t b = t * per; b < std::min(B, (t + 1) * per); ++b) {
+        std::fill(xp.begin(), xp.end(), T(0));
+        std::fill(gp.begin(), gp.end(), T(0));
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t ih = 0; ih < IH; ++ih) {
+            const T* src = x + b * xs[0] + c * xs[1] + ih * xs[3];
+            T* dst = xp.data() + (c * HP + ih + ph) * WP + pw;
+            const int64_t n = std::min(IW, WP - pw);
+            for (int64_t iw = 0; iw < n; ++iw) dst[iw] = src[iw * xs[4]];
+          }
+        for (int64_t co = 0; co < cout; ++co)
+          for (int64_t oh = 0; oh < OH; ++oh)
+            std::memcpy(gp.data() + (co * OH + oh) * OWP, gy + ((b * cout + co) * OH + oh) * OW, OW * sizeof(T));
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t kh = 0; kh < KH; ++kh)
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              const int64_t tap = (c * KH + kh) * KW + kw;
+              for (int64_t co0 = 0; co0 < cout; co0 += kCo) {
+                const T* xr = xp.data() + (c * HP + kh * dh) * WP + kw * dw;
+                const T* gr = gp.data() + co0 * OH * OWP;
+                Vec<T>* dst = acc_out + co0 * taps + tap;
+                switch (std::min<int64_t>(kCo, cout - co0)) {  // the last channels: a narrower tile
+#define PYDL_WTILE(k) \
+  case k: weight_tile<T, k>(xr, gr, dst, OH, WP, OWP, taps); break;
+                  PYDL_WTILE(1) PYDL_WTILE(2) PYDL_WTILE(3) PYDL_WTILE(4) PYDL_WTILE(5) PYDL_WTILE(6)
+#undef PYDL_WTILE
+                }
+              }
+            }
+      }
+    }
+  });
+  T* out = static_cast<T*>(gw.data_ptr());
+  for (int64_t i = 0; i < cout * taps; ++i) {
+    T sum = 0;
+    for (int t = 0; t < used; ++t) {
+      T lanes[kW];
+      std::memcpy(lanes, &partial[t][i], sizeof lanes);
+      for (int l = 0; l < kW; ++l) sum += lanes[l];
+    }
+    out[i] = sum;
+  }
+}
+
+void conv_direct_weight_kernel_impl(const Tensor& gw, const Tensor& in, const Tensor& grad_out,
+                                    const ConvGeometry& g) {
+  switch (in.dtype()) {
+    case ScalarType::Float32: return conv_direct_weight_impl<float>(gw, in, grad_out, g);
+    case ScalarType::Float64: return conv_direct_weight_impl<double>(gw, in, grad_out, g);
+    default: PYDL_CHECK_NOT_IMPLEMENTED(false, "conv_direct_weight: not implemented for '", in.dtype(), "'");
+  }
 }
 
 void conv_direct_kernel_impl(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
@@ -127,5 +239,6 @@ void conv_direct_kernel_impl(const Tensor& out, const Tensor& in, const Tensor& 
 }  // namespace
 
 PYDL_REGISTER_KERNEL(conv_direct_kernel, &conv_direct_kernel_impl);
+PYDL_REGISTER_KERNEL(conv_direct_weight_kernel, &conv_direct_weight_kernel_impl);
 
 }  // namespace pydl::cpu::PYDL_CPU_ISA
