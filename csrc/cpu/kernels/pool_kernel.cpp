@@ -54,6 +54,11 @@ void max_row(const T* __restrict x, A* __restrict best, I* __restrict where, int
   }
 }
 template <typename T, typename A>
+void copy_row(const T* __restrict x, A* __restrict acc, int64_t n) {
+#pragma omp simd
+  for (int64_t w = 0; w < n; ++w) acc[w] = static_cast<A>(x[w]);
+}
+template <typename T, typename A>
 void add_row(const T* __restrict x, A* __restrict acc, int64_t n) {
 #pragma omp simd
   for (int64_t w = 0; w < n; ++w) acc[w] += static_cast<A>(x[w]);
@@ -261,34 +266,69 @@ void max_pool_values(const Tensor& out, const Tensor& in, const PoolGeometry& g)
   });
 }
 
+// The regular outputs' column sums of average pooling (see max_cols_regular).
+template <int64_t kStride, typename A>
+void sum_cols(const A* __restrict rows, const Regular& r, int64_t step, A* __restrict sums) {
+  const int64_t s = kStride > 0 ? kStride : r.stride, n = r.hi - r.lo;
+  const A* base = rows + r.first;
+#pragma omp simd
+  for (int64_t o = 0; o < n; ++o) sums[o] = base[o * s];
+  for (int64_t j = 1; j < r.taps; ++j) {
+    const A* bj = base + j * step;
+#pragma omp simd
+    for (int64_t o = 0; o < n; ++o) sums[o] += bj[o * s];
+  }
+}
+// y = sum / divisor for a row of outputs (a true division, as PyTorch rounds it).
+template <typename T, typename A>
+void divide_row(const A* __restrict sums, const int64_t* __restrict wdiv, int64_t override_div, int64_t dh,
+                T* __restrict y, int64_t n) {
+#pragma omp simd
+  for (int64_t o = 0; o < n; ++o) {
+    const int64_t d = override_div > 0 ? override_div : dh * wdiv[o];
+    y[o] = static_cast<T>(sums[o] / static_cast<A>(d));
+  }
+}
+
 template <typename T>
 void avg_pool(const Tensor& out, const Tensor& in, const PoolGeometry& g) {
   using A = acc_t<T>;
   const PoolDim &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
-  const int64_t in_plane = g.in_numel(), out_plane = g.out_numel(), IW = W.in;
+  const int64_t in_plane = g.in_numel(), out_plane = g.out_numel(), IW = W.in, OW = W.out();
   const T* src = static_cast<const T*>(in.data_ptr());
   T* dst = static_cast<T*>(out.data_ptr());
+  const Regular run = regular_run(W);
   parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
-    std::vector<A> rows(IW);
+    std::vector<A> rows(IW), sums(OW);
     for (int64_t p = begin; p < end; ++p) {
       const T* x = src + p * in_plane;
       T* y = dst + p * out_plane;
       for (int64_t od = 0; od < D.out(); ++od)
         for (int64_t oh = 0; oh < H.out(); ++oh) {
-          std::fill(rows.begin(), rows.end(), A(0));
+          bool first = true;  // the first window row is copied, the others added
           for (int64_t d = D.begin[od]; d < D.end[od]; d += D.step)
             for (int64_t h = H.begin[oh]; h < H.end[oh]; h += H.step) {
               const T* xr = x + (d * H.in + h) * IW;
-              add_row(xr, rows.data(), IW);
+              if (first) copy_row(xr, rows.data(), IW);
+              else add_row(xr, rows.data(), IW);
+              first = false;
             }
+          if (first) std::fill(rows.begin(), rows.end(), A(0));
           const int64_t dh = D.divisor[od] * H.divisor[oh];
-          T* yo = y + (od * H.out() + oh) * W.out();
-          for (int64_t ow = 0; ow < W.out(); ++ow) {
+          T* yo = y + (od * H.out() + oh) * OW;
+          auto general = [&](int64_t o) {
             A sum = 0;
-            for (int64_t w = W.begin[ow]; w < W.end[ow]; w += W.step) sum += rows[w];
-            const int64_t divisor = g.divisor_override > 0 ? g.divisor_override : dh * W.divisor[ow];
-            yo[ow] = static_cast<T>(sum / static_cast<A>(divisor));
+            for (int64_t w = W.begin[o]; w < W.end[o]; w += W.step) sum += rows[w];
+            sums[o] = sum;
+          };
+          for (int64_t o = 0; o < run.lo; ++o) general(o);
+          if (run.hi > run.lo) {
+            if (run.stride == 1) sum_cols<1>(rows.data(), run, W.step, sums.data() + run.lo);
+            else if (run.stride == 2) sum_cols<2>(rows.data(), run, W.step, sums.data() + run.lo);
+            else sum_cols<0>(rows.data(), run, W.step, sums.data() + run.lo);
           }
+          for (int64_t o = std::max(run.hi, run.lo); o < OW; ++o) general(o);
+          divide_row(sums.data(), W.divisor.data(), g.divisor_override, dh, yo, OW);
         }
     }
   });
