@@ -13,3 +13,5 @@ from .._C._nn import one_hot  # noqa: F401,E402
 from .._C._nn import softmax, log_softmax, softmin  # noqa: F401,E402
 # linear layers
 from .._C._nn import linear  # noqa: F401,E402
+# spatial: padding, resizing, pixel shuffles (composite Python over differentiable ops)
+from ._spatial import pad, interpolate, upsample, upsample_nearest, upsample_bilinear, pixel_shuffle, pixel_unshuffle  # noqa: F401,E402
