@@ -31,6 +31,7 @@ from ._tensor import from_dlpack, rand_like, randn_like, randint_like  # noqa: F
 from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from ._config import show_config  # noqa: F401
 from . import cuda, cpu, nn  # noqa: F401
+from .nn.functional import pixel_shuffle, pixel_unshuffle  # noqa: F401  (torch.pixel_shuffle, ...)
 from . import linalg, return_types  # noqa: F401
 from . import autograd  # noqa: F401
 from .autograd.grad_mode import (  # noqa: F401

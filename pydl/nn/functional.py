@@ -23,3 +23,7 @@ from .._C._nn import (  # noqa: F401,E402
     adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices, adaptive_max_pool3d_with_indices,
 )
 from ._pooling import lp_pool1d, lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2d, max_unpool3d  # noqa: F401,E402
+# spatial: padding, resizing, pixel shuffles (composite Python over differentiable ops)
+from ._spatial import (  # noqa: F401,E402
+    pad, interpolate, upsample, upsample_nearest, upsample_bilinear, pixel_shuffle, pixel_unshuffle,
+)
