@@ -153,6 +153,33 @@ void max_cols(const A* __restrict best, const I* __restrict where, const PoolDim
   for (int64_t o = std::max(r.hi, r.lo); o < n; ++o) general(o);
 }
 
+// Runs f(scratch, plane, row) for every output row (row = od * OH + oh) of every plane, planes
+// in parallel; each thread makes its scratch buffers once with make().
+template <typename Make, typename F>
+void for_each_output_row(const PoolGeometry& g, const Make& make, const F& f) {
+  const int64_t rows = g.dims[0].out() * g.dims[1].out();
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
+    auto scratch = make();
+    for (int64_t p = begin; p < end; ++p)
+      for (int64_t r = 0; r < rows; ++r) f(scratch, p, r);
+  });
+}
+
+// Calls f(offset of the input row in its plane, whether it is the first) for each input row
+// (d, h) of output row `row`'s window; false when the window has none.
+template <typename F>
+bool for_each_window_row(const PoolGeometry& g, int64_t row, const F& f) {
+  const PoolDim &D = g.dims[0], &H = g.dims[1];
+  const int64_t od = row / H.out(), oh = row % H.out();
+  bool first = true;
+  for (int64_t d = D.begin[od]; d < D.end[od]; d += D.step)
+    for (int64_t h = H.begin[oh]; h < H.end[oh]; h += H.step) {
+      f((d * H.in + h) * g.dims[2].in, first);
+      first = false;
+    }
+  return !first;
+}
+
 // Each output row (od, oh) is two passes: the window's input rows (d, h) are combined
 // elementwise into a row buffer over the full input width (contiguous, vectorised), then each
 // output takes its window of columns from the buffer. That is kh + kw work per output instead of
@@ -162,45 +189,31 @@ void max_cols(const A* __restrict best, const I* __restrict where, const PoolDim
 template <typename T, typename I>
 void max_pool(const Tensor& out, const Tensor& indices, const Tensor& in, const PoolGeometry& g) {
   using A = acc_t<T>;
-  const PoolDim &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
-  const int64_t in_plane = g.in_numel(), out_plane = g.out_numel(), IW = W.in;
+  const PoolDim& W = g.dims[2];
+  const int64_t in_plane = g.in_numel(), out_plane = g.out_numel(), IW = W.in, OW = W.out();
   const T* src = static_cast<const T*>(in.data_ptr());
   T* dst = static_cast<T*>(out.data_ptr());
   int64_t* idx = static_cast<int64_t*>(indices.data_ptr());
   const Regular run = regular_run(W);
-  parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
-    std::vector<A> best(IW);
-    std::vector<I> where(IW);  // flat input index of each column's best
-    std::vector<A> col_best(W.out());
-    std::vector<I> col_where(W.out());
-    for (int64_t p = begin; p < end; ++p) {
-      const T* x = src + p * in_plane;
-      T* y = dst + p * out_plane;
-      int64_t* yi = idx + p * out_plane;
-      for (int64_t od = 0; od < D.out(); ++od)
-        for (int64_t oh = 0; oh < H.out(); ++oh) {
-          bool first = true;
-          for (int64_t d = D.begin[od]; d < D.end[od]; d += D.step)
-            for (int64_t h = H.begin[oh]; h < H.end[oh]; h += H.step) {
-              const int64_t row = (d * H.in + h) * IW;
-              const T* xr = x + row;
-              if (first) {
-                first_row(xr, best.data(), where.data(), row, IW);
-                first = false;
-              } else {
-                max_row(xr, best.data(), where.data(), row, IW);
-              }
-            }
-          T* yo = y + (od * H.out() + oh) * W.out();
-          int64_t* yio = yi + (od * H.out() + oh) * W.out();
-          if (first) {  // an empty window (not reachable with PyTorch's checks)
-            std::fill(yo, yo + W.out(), static_cast<T>(-std::numeric_limits<A>::infinity()));
-            std::fill(yio, yio + W.out(), int64_t{0});
-          } else {
-            max_cols(best.data(), where.data(), W, run, col_best.data(), col_where.data(), yo, yio);
-          }
-        }
+  struct Scratch {
+    std::vector<A> best, col_best;
+    std::vector<I> where, col_where;  // flat input index of each column's (output's) best
+  };
+  auto make = [&] { return Scratch{std::vector<A>(IW), std::vector<A>(OW), std::vector<I>(IW), std::vector<I>(OW)}; };
+  for_each_output_row(g, make, [&](Scratch& sc, int64_t p, int64_t row_out) {
+    const T* x = src + p * in_plane;
+    const bool any = for_each_window_row(g, row_out, [&](int64_t row, bool first) {
+      if (first) first_row(x + row, sc.best.data(), sc.where.data(), row, IW);
+      else max_row(x + row, sc.best.data(), sc.where.data(), row, IW);
+    });
+    T* yo = dst + p * out_plane + row_out * OW;
+    int64_t* yio = idx + p * out_plane + row_out * OW;
+    if (!any) {  // an empty window (not reachable with PyTorch's checks)
+      std::fill(yo, yo + OW, static_cast<T>(-std::numeric_limits<A>::infinity()));
+      std::fill(yio, yio + OW, int64_t{0});
+      return;
     }
+    max_cols(sc.best.data(), sc.where.data(), W, run, sc.col_best.data(), sc.col_where.data(), yo, yio);
   });
 }
 
@@ -231,38 +244,34 @@ void max_cols_values(const A* __restrict best, const Regular& r, int64_t step, A
 template <typename T>
 void max_pool_values(const Tensor& out, const Tensor& in, const PoolGeometry& g) {
   using A = acc_t<T>;
-  const PoolDim &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
+  const PoolDim& W = g.dims[2];
   const int64_t in_plane = g.in_numel(), out_plane = g.out_numel(), IW = W.in, OW = W.out();
   const T* src = static_cast<const T*>(in.data_ptr());
   T* dst = static_cast<T*>(out.data_ptr());
   const Regular run = regular_run(W);
-  parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
-    std::vector<A> best(IW), col(OW);
-    for (int64_t p = begin; p < end; ++p) {
-      const T* x = src + p * in_plane;
-      T* y = dst + p * out_plane;
-      for (int64_t od = 0; od < D.out(); ++od)
-        for (int64_t oh = 0; oh < H.out(); ++oh) {
-          std::fill(best.begin(), best.end(), -std::numeric_limits<A>::infinity());
-          for (int64_t d = D.begin[od]; d < D.end[od]; d += D.step)
-            for (int64_t h = H.begin[oh]; h < H.end[oh]; h += H.step)
-              max_row_values(x + (d * H.in + h) * IW, best.data(), IW);
-          T* yo = y + (od * H.out() + oh) * OW;
-          auto general = [&](int64_t o) {
-            A b = -std::numeric_limits<A>::infinity();
-            for (int64_t w = W.begin[o]; w < W.end[o]; w += W.step) b = max_nan(b, best[w]);
-            yo[o] = static_cast<T>(b);
-          };
-          for (int64_t o = 0; o < run.lo; ++o) general(o);
-          if (run.hi > run.lo) {
-            if (run.stride == 1) max_cols_values<1>(best.data(), run, W.step, col.data());
-            else if (run.stride == 2) max_cols_values<2>(best.data(), run, W.step, col.data());
-            else max_cols_values<0>(best.data(), run, W.step, col.data());
-            for (int64_t o = run.lo; o < run.hi; ++o) yo[o] = static_cast<T>(col[o - run.lo]);
-          }
-          for (int64_t o = std::max(run.hi, run.lo); o < OW; ++o) general(o);
-        }
+  struct Scratch {
+    std::vector<A> best, col;
+  };
+  auto make = [&] { return Scratch{std::vector<A>(IW), std::vector<A>(OW)}; };
+  for_each_output_row(g, make, [&](Scratch& sc, int64_t p, int64_t row_out) {
+    const T* x = src + p * in_plane;
+    std::fill(sc.best.begin(), sc.best.end(), -std::numeric_limits<A>::infinity());
+    for_each_window_row(g, row_out, [&](int64_t row, bool) { max_row_values(x + row, sc.best.data(), IW); });
+    T* yo = dst + p * out_plane + row_out * OW;
+    auto general = [&](int64_t o) {
+      A b = -std::numeric_limits<A>::infinity();
+      for (int64_t w = W.begin[o]; w < W.end[o]; w += W.step) b = max_nan(b, sc.best[w]);
+      yo[o] = static_cast<T>(b);
+    };
+    for (int64_t o = 0; o < run.lo; ++o) general(o);
+    if (run.hi > run.lo) {
+      A* col = sc.col.data();
+      if (run.stride == 1) max_cols_values<1>(sc.best.data(), run, W.step, col);
+      else if (run.stride == 2) max_cols_values<2>(sc.best.data(), run, W.step, col);
+      else max_cols_values<0>(sc.best.data(), run, W.step, col);
+      for (int64_t o = run.lo; o < run.hi; ++o) yo[o] = static_cast<T>(col[o - run.lo]);
     }
+    for (int64_t o = std::max(run.hi, run.lo); o < OW; ++o) general(o);
   });
 }
 
@@ -298,39 +307,35 @@ void avg_pool(const Tensor& out, const Tensor& in, const PoolGeometry& g) {
   const T* src = static_cast<const T*>(in.data_ptr());
   T* dst = static_cast<T*>(out.data_ptr());
   const Regular run = regular_run(W);
-  parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
-    std::vector<A> rows(IW), sums(OW);
-    for (int64_t p = begin; p < end; ++p) {
-      const T* x = src + p * in_plane;
-      T* y = dst + p * out_plane;
-      for (int64_t od = 0; od < D.out(); ++od)
-        for (int64_t oh = 0; oh < H.out(); ++oh) {
-          bool first = true;  // the first window row is copied, the others added
-          for (int64_t d = D.begin[od]; d < D.end[od]; d += D.step)
-            for (int64_t h = H.begin[oh]; h < H.end[oh]; h += H.step) {
-              const T* xr = x + (d * H.in + h) * IW;
-              if (first) copy_row(xr, rows.data(), IW);
-              else add_row(xr, rows.data(), IW);
-              first = false;
-            }
-          if (first) std::fill(rows.begin(), rows.end(), A(0));
-          const int64_t dh = D.divisor[od] * H.divisor[oh];
-          T* yo = y + (od * H.out() + oh) * OW;
-          auto general = [&](int64_t o) {
-            A sum = 0;
-            for (int64_t w = W.begin[o]; w < W.end[o]; w += W.step) sum += rows[w];
-            sums[o] = sum;
-          };
-          for (int64_t o = 0; o < run.lo; ++o) general(o);
-          if (run.hi > run.lo) {
-            if (run.stride == 1) sum_cols<1>(rows.data(), run, W.step, sums.data() + run.lo);
-            else if (run.stride == 2) sum_cols<2>(rows.data(), run, W.step, sums.data() + run.lo);
-            else sum_cols<0>(rows.data(), run, W.step, sums.data() + run.lo);
-          }
-          for (int64_t o = std::max(run.hi, run.lo); o < OW; ++o) general(o);
-          divide_row(sums.data(), W.divisor.data(), g.divisor_override, dh, yo, OW);
-        }
+  struct Scratch {
+    std::vector<A> rows, sums;
+  };
+  auto make = [&] { return Scratch{std::vector<A>(IW), std::vector<A>(OW)}; };
+  for_each_output_row(g, make, [&](Scratch& sc, int64_t p, int64_t row_out) {
+    const T* x = src + p * in_plane;
+    A* rows = sc.rows.data();
+    A* sums = sc.sums.data();
+    // The first window row is copied, the others added.
+    const bool any = for_each_window_row(g, row_out, [&](int64_t row, bool first) {
+      if (first) copy_row(x + row, rows, IW);
+      else add_row(x + row, rows, IW);
+    });
+    if (!any) std::fill(rows, rows + IW, A(0));
+    auto general = [&](int64_t o) {
+      A sum = 0;
+      for (int64_t w = W.begin[o]; w < W.end[o]; w += W.step) sum += rows[w];
+      sums[o] = sum;
+    };
+    for (int64_t o = 0; o < run.lo; ++o) general(o);
+    if (run.hi > run.lo) {
+      if (run.stride == 1) sum_cols<1>(rows, run, W.step, sums + run.lo);
+      else if (run.stride == 2) sum_cols<2>(rows, run, W.step, sums + run.lo);
+      else sum_cols<0>(rows, run, W.step, sums + run.lo);
     }
+    for (int64_t o = std::max(run.hi, run.lo); o < OW; ++o) general(o);
+    const int64_t od = row_out / H.out(), oh = row_out % H.out();
+    divide_row(sums, W.divisor.data(), g.divisor_override, D.divisor[od] * H.divisor[oh],
+               dst + p * out_plane + row_out * OW, OW);
   });
 }
 
