@@ -69,10 +69,10 @@ void Backend::softmax(const Tensor&, const Tensor&, int64_t, bool) { not_impleme
 // --- sliding windows
 void Backend::im2col(const Tensor&, const Tensor&, const ConvGeometry&) { not_implemented("im2col"); }
 void Backend::col2im(const Tensor&, const Tensor&, const ConvGeometry&) { not_implemented("col2im"); }
-void Backend::conv_direct(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const ConvGeometry&) {
+void Backend::conv_direct(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const ConvGeometry&, int64_t) {
   not_implemented("conv_direct");
 }
-void Backend::conv_direct_weight(const Tensor&, const Tensor&, const Tensor&, const ConvGeometry&) {
+void Backend::conv_direct_weight(const Tensor&, const Tensor&, const Tensor&, const ConvGeometry&, int64_t) {
   not_implemented("conv_direct_weight");
 }
 void Backend::pool(PoolKind, const Tensor&, const Tensor&, const Tensor&, const PoolGeometry&) { not_implemented("pool"); }

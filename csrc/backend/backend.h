@@ -155,18 +155,19 @@ class Backend {
   // The adjoint of im2col: in (contiguous [batch, channels, d, h, w]) = the sum, over every
   // column entry, of the cols values that read each input element (padding entries dropped).
   virtual void col2im(const Tensor& in, const Tensor& cols, const ConvGeometry& g);
-  // out (contiguous [batch, cout, 1, oh, ow]) = the stride-1, ungrouped 2-D convolution of in
-  // ([batch, channels, 1, h, w], any strides) with weight (contiguous [cout, channels, 1, kh, kw])
-  // plus bias (contiguous [cout], or undefined), float32/float64: a direct kernel for layers with
-  // few input channels, where im2col costs more than the arithmetic. Devices may not have it
-  // (has_conv_direct() false), and ops then take im2col + gemm.
+  // out (contiguous [batch, cout, 1, oh, ow]) = the stride-1 2-D convolution of in ([batch,
+  // channels, 1, h, w], any strides) in `groups` groups, with weight (contiguous [cout, channels /
+  // groups, 1, kh, kw]) plus bias (contiguous [cout], or undefined), float32/float64: a direct
+  // kernel for layers with few multiply-adds per output (few input channels per group, depthwise),
+  // where im2col costs more than the arithmetic. Devices may not have it (has_conv_direct()
+  // false), and ops then take im2col + gemm.
   virtual bool has_conv_direct() const { return false; }
   virtual void conv_direct(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                           const ConvGeometry& g);
-  // grad_weight (contiguous [cout, channels, 1, kh, kw]) = the weight gradient of that same
-  // convolution, from in and grad_out (contiguous [batch, cout, 1, oh, ow]).
+                           const ConvGeometry& g, int64_t groups);
+  // grad_weight (contiguous, the weight's shape) = the weight gradient of that same convolution,
+  // from in and grad_out (contiguous [batch, cout, 1, oh, ow]).
   virtual void conv_direct_weight(const Tensor& grad_weight, const Tensor& in, const Tensor& grad_out,
-                                  const ConvGeometry& g);
+                                  const ConvGeometry& g, int64_t groups);
   // out (contiguous [planes, out...]) = the max or average of each window of in (contiguous
   // [planes, in...]). Max also writes indices (int64, out's shape) when defined: the flat position
   // of the max within its plane, the first one on ties, NaN beating everything (the last NaN).

@@ -110,12 +110,13 @@ class CpuBackend final : public Backend {
   void im2col(const Tensor& cols, const Tensor& in, const ConvGeometry& g) override { im2col_kernel(cols, in, g); }
   void col2im(const Tensor& in, const Tensor& cols, const ConvGeometry& g) override { col2im_kernel(in, cols, g); }
   bool has_conv_direct() const override { return true; }
-  void conv_direct(const Tensor& out, const Tensor& in, const Tensor& w, const Tensor& b,
-                   const ConvGeometry& g) override {
-    conv_direct_kernel(out, in, w, b, g);
+  void conv_direct(const Tensor& out, const Tensor& in, const Tensor& w, const Tensor& b, const ConvGeometry& g,
+                   int64_t groups) override {
+    conv_direct_kernel(out, in, w, b, g, groups);
   }
-  void conv_direct_weight(const Tensor& gw, const Tensor& in, const Tensor& gout, const ConvGeometry& g) override {
-    conv_direct_weight_kernel(gw, in, gout, g);
+  void conv_direct_weight(const Tensor& gw, const Tensor& in, const Tensor& gout, const ConvGeometry& g,
+                          int64_t groups) override {
+    conv_direct_weight_kernel(gw, in, gout, g, groups);
   }
   void pool(PoolKind kind, const Tensor& out, const Tensor& idx, const Tensor& in, const PoolGeometry& g) override {
     pool_kernel(kind, out, idx, in, g);

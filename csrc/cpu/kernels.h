@@ -80,11 +80,11 @@ using PoolKernel = void (*)(PoolKind kind, const Tensor& out, const Tensor& indi
 using PoolBackwardKernel = void (*)(PoolKind kind, const Tensor& grad_in, const Tensor& grad_out,
                                     const Tensor& indices, const PoolGeometry& g);
 using ConvDirectKernel = void (*)(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                                  const ConvGeometry& g);
+                                  const ConvGeometry& g, int64_t groups);
 PYDL_DECLARE_KERNEL(Im2colKernel, im2col_kernel);
 PYDL_DECLARE_KERNEL(ConvDirectKernel, conv_direct_kernel);
 using ConvDirectWeightKernel = void (*)(const Tensor& gw, const Tensor& in, const Tensor& grad_out,
-                                        const ConvGeometry& g);
+                                        const ConvGeometry& g, int64_t groups);
 PYDL_DECLARE_KERNEL(ConvDirectWeightKernel, conv_direct_weight_kernel);
 PYDL_DECLARE_KERNEL(Col2imKernel, col2im_kernel);
 PYDL_DECLARE_KERNEL(PoolKernel, pool_kernel);

@@ -45,10 +45,10 @@ struct ConvPlan {
   int64_t taps() const { return geom.kernel_numel(); }
   int64_t positions() const { return geom.out_numel(); }
   int64_t group_rows() const { return cin / groups * taps(); }  // K of one group's GEMM
-  // Few multiply-adds per output (LeNet: 25 and 150): the direct kernel beats im2col + GEMM,
-  // whose cols buffer would be that many times the output. Stride 1, ungrouped, 1-D/2-D.
+  // Few multiply-adds per output (LeNet: 25 and 150; depthwise 3x3: 9): the direct kernel beats
+  // im2col + GEMM, whose cols buffer would be that many times the output. Stride 1, 1-D/2-D.
   bool direct(ScalarType dtype) const {
-    if (groups != 1 || geom.in[0] != 1 || geom.kernel[0] != 1 || cin * taps() > kDirectMaxTaps) return false;
+    if (geom.in[0] != 1 || geom.kernel[0] != 1 || group_rows() > kDirectMaxTaps) return false;
     if (dtype != ScalarType::Float32 && dtype != ScalarType::Float64) return false;
     return geom.stride[1] == 1 && geom.stride[2] == 1;
   }
@@ -128,7 +128,7 @@ Tensor forward_raw(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, c
   if (be.has_conv_direct() && p.direct(x.dtype()) && !p.pointwise()) {
     ConvGeometry g = p.geom;
     g.batch = n;
-    be.conv_direct(y, x, w, with_bias ? contiguous(bias) : Tensor(), g);
+    be.conv_direct(y, x, w, with_bias ? contiguous(bias) : Tensor(), g, p.groups);
     return y;
   }
   const int64_t chunk = p.pointwise() ? n : p.chunk(n, x.itemsize()), og = p.cout / p.groups;
@@ -184,8 +184,9 @@ Tensor input_grad_raw(const Tensor& g_in, const Tensor& w_in, const ConvPlan& p)
   // swapped and its taps reversed, and leading pad (kernel - 1) * dilation - pad; the direct
   // kernel takes it when that has few multiply-adds per output.
   ConvGeometry t = p.geom;
-  bool direct = be.has_conv_direct() && p.groups == 1 && t.in[0] == 1 && t.kernel[0] == 1 &&
-                p.cout * p.taps() <= kDirectMaxTaps && (g.dtype() == ScalarType::Float32 || g.dtype() == ScalarType::Float64);
+  bool direct = be.has_conv_direct() && t.in[0] == 1 && t.kernel[0] == 1 &&
+                p.cout / p.groups * p.taps() <= kDirectMaxTaps &&
+                (g.dtype() == ScalarType::Float32 || g.dtype() == ScalarType::Float64);
   for (int i = 1; i < kMaxSpatialDims && direct; ++i) {
     t.in[i] = p.geom.out[i];
     t.out[i] = p.geom.in[i];
@@ -193,12 +194,20 @@ Tensor input_grad_raw(const Tensor& g_in, const Tensor& w_in, const ConvPlan& p)
     direct = p.geom.stride[i] == 1 && t.pad[i] >= 0;
   }
   if (direct) {
-    Shape taps;
-    for (int64_t i = 2; i < w.dim(); ++i) taps.push_back(i);
-    const Tensor flipped = contiguous(flip(transpose(w, 0, 1), taps));
+    // Within each group, [og, cg, taps...] becomes [cg, og, taps reversed...].
+    const int64_t og = p.cout / p.groups, cg = p.cin / p.groups;
+    Shape grouped_sizes{p.groups, og, cg}, taps;
+    for (int64_t i = 2; i < w.dim(); ++i) {
+      grouped_sizes.push_back(w.size(i));
+      taps.push_back(i + 1);
+    }
+    Shape flat_sizes = w.sizes();
+    flat_sizes[0] = p.cin;
+    flat_sizes[1] = og;
+    const Tensor flipped = reshape(contiguous(flip(transpose(view(w, grouped_sizes), 1, 2), taps)), flat_sizes);
     t.batch = n;
     t.channels = p.cout;
-    be.conv_direct(window::as_5d(gx), window::as_5d(g), window::as_5d(flipped), Tensor(), t);
+    be.conv_direct(window::as_5d(gx), window::as_5d(g), window::as_5d(flipped), Tensor(), t, p.groups);
     return gx;
   }
   const Tensor gx5 = window::as_5d(gx);
@@ -226,7 +235,7 @@ Tensor weight_grad_raw(const Tensor& x_in, const Tensor& g_in, const ConvPlan& p
   if (be.has_conv_direct() && p.direct(x.dtype())) {
     ConvGeometry geom = p.geom;
     geom.batch = n;
-    be.conv_direct_weight(window::as_5d(gw), x, window::as_5d(g), geom);
+    be.conv_direct_weight(window::as_5d(gw), x, window::as_5d(g), geom, p.groups);
     return gw;
   }
   const Tensor gw3 = make_view(gw, {p.groups, og, k}, {og * k, k, 1}, 0);

@@ -72,14 +72,17 @@ inline void tile(const T* __restrict xp, const T* __restrict w, const T* __restr
     for (int v = 0; v < kVecs; ++v) std::memcpy(grid + (co0 + j) * grid_plane + f0 + v * kW, &acc[j][v], sizeof(Vec<T>));
 }
 
+// One work item is one (image, group): the group's cg input channels padded, its og outputs
+// computed from them (a depthwise conv is groups = channels, cg = 1).
 template <typename T>
 void conv_direct_impl(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                      const ConvGeometry& g) {
+                      const ConvGeometry& g, int64_t groups) {
   constexpr int kW = Simd<T>::kWidth;
   // 2-D only: a 1-D conv arrives as H = 1 (the caller passes no 3-D convs here).
   const int64_t B = g.batch, C = g.channels, IH = g.in[1], IW = g.in[2], OH = g.out[1], OW = g.out[2];
   const int64_t KH = g.kernel[1], KW = g.kernel[2], dh = g.dilation[1], dw = g.dilation[2];
   const int64_t ph = g.pad[1], pw = g.pad[2], cout = weight.size(0);
+  const int64_t cg = C / groups, og = cout / groups;
   const int64_t HP = std::max(IH + ph, OH + (KH - 1) * dh), WP = std::max(IW + pw, OW + (KW - 1) * dw);
   const int64_t grid = OH * WP, tiles = (grid + kVecs * kW - 1) / (kVecs * kW);
   // The last tile reads up to a tile plus the kernel's reach past the grid: zero slack.
@@ -89,37 +92,40 @@ void conv_direct_impl(const Tensor& out, const Tensor& in, const Tensor& weight,
   const T* bptr = bias.defined() ? static_cast<const T*>(bias.data_ptr()) : nullptr;
   T* y = static_cast<T*>(out.data_ptr());
   const auto& st = in.strides();  // [B, C, 1, H, W] element strides
-  const int64_t work = cout * OH * OW * C * KH * KW;
+  const int64_t work = og * OH * OW * cg * KH * KW;  // multiply-adds of one item
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(work, 1));
   const int64_t grid_plane = tiles * kVecs * kW;  // one channel's output grid, whole tiles
-  parallel_for(0, B, grain, [&](int64_t begin, int64_t end) {
-    std::vector<T> padded(C * plane + slack), grid(cout * grid_plane);
-    for (int64_t b = begin; b < end; ++b) {
+  parallel_for(0, B * groups, grain, [&](int64_t begin, int64_t end) {
+    std::vector<T> padded(cg * plane + slack), grid_buf(og * grid_plane);
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t b = item / groups, gi = item % groups;
       std::fill(padded.begin(), padded.end(), T(0));
-      for (int64_t c = 0; c < C; ++c)
+      for (int64_t c = 0; c < cg; ++c)
         for (int64_t ih = 0; ih < IH; ++ih) {
-          const T* src = x + b * st[0] + c * st[1] + ih * st[3];
+          const T* src = x + b * st[0] + (gi * cg + c) * st[1] + ih * st[3];
           T* dst = padded.data() + c * plane + (ih + ph) * WP + pw;
           for (int64_t iw = 0; iw < IW; ++iw) dst[iw] = src[iw * st[4]];
         }
-      T* yb = y + b * cout * OH * OW;
       const T* xp = padded.data();
+      const T* wg = w + gi * og * cg * KH * KW;
+      const T* bg = bptr ? bptr + gi * og : nullptr;
       for (int64_t t = 0; t < tiles; ++t) {
         const int64_t f0 = t * kVecs * kW;
-        for (int64_t co = 0; co < cout; co += kCo) {
-          switch (std::min<int64_t>(kCo, cout - co)) {  // the last channels: a narrower tile
+        for (int64_t co = 0; co < og; co += kCo) {
+          switch (std::min<int64_t>(kCo, og - co)) {  // the last channels: a narrower tile
 #define PYDL_TILE(k) \
-  case k: tile<T, k>(xp, w, bptr, grid.data(), grid_plane, C, HP, WP, KH, KW, dh, dw, f0, co); break;
+  case k: tile<T, k>(xp, wg, bg, grid_buf.data(), grid_plane, cg, HP, WP, KH, KW, dh, dw, f0, co); break;
             PYDL_TILE(1) PYDL_TILE(2) PYDL_TILE(3) PYDL_TILE(4) PYDL_TILE(5) PYDL_TILE(6)
 #undef PYDL_TILE
           }
         }
       }
       // The grid's rows are WP wide; y's keep their first OW columns.
-      for (int64_t co = 0; co < cout; ++co)
+      T* yg = y + (b * cout + gi * og) * OH * OW;
+      for (int64_t co = 0; co < og; ++co)
         for (int64_t oh = 0; oh < OH; ++oh) {
-          const T* __restrict src = grid.data() + co * grid_plane + oh * WP;
-          T* __restrict dst = yb + (co * OH + oh) * OW;
+          const T* __restrict src = grid_buf.data() + co * grid_plane + oh * WP;
+          T* __restrict dst = yg + (co * OH + oh) * OW;
 #pragma omp simd
           for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = src[ow];
         }
@@ -153,49 +159,53 @@ inline void weight_tile(const T* __restrict xr, const T* __restrict gr, Vec<T>* 
 // x load serving kCo FMAs, and are summed across lanes once per image. Threads take images and
 // keep their own partial gradient, added up in thread order at the end.
 template <typename T>
-void conv_direct_weight_impl(const Tensor& gw, const Tensor& in, const Tensor& grad_out, const ConvGeometry& g) {
+void conv_direct_weight_impl(const Tensor& gw, const Tensor& in, const Tensor& grad_out, const ConvGeometry& g,
+                             int64_t groups) {
   constexpr int kW = Simd<T>::kWidth;
   const int64_t B = g.batch, C = g.channels, IH = g.in[1], IW = g.in[2], OH = g.out[1], OW = g.out[2];
   const int64_t KH = g.kernel[1], KW = g.kernel[2], dh = g.dilation[1], dw = g.dilation[2];
-  const int64_t ph = g.pad[1], pw = g.pad[2], cout = gw.size(0), taps = C * KH * KW;
+  const int64_t ph = g.pad[1], pw = g.pad[2], cout = gw.size(0);
+  const int64_t cg = C / groups, og = cout / groups, taps = cg * KH * KW;  // taps: per output channel
   const int64_t HP = std::max(IH + ph, OH + (KH - 1) * dh), tiles = (OW + kW - 1) / kW, OWP = tiles * kW;
   const int64_t WP = OWP + (KW - 1) * dw;
   const T* x = static_cast<const T*>(in.data_ptr());
   const T* gy = static_cast<const T*>(grad_out.data_ptr());
   const auto& xs = in.strides();
-  const int threads = std::max(1, std::min<int>(get_num_threads(), static_cast<int>(B)));
-  const int64_t work = cout * taps * OH * OW;
-  const int used = work * B < (int64_t{1} << 17) ? 1 : threads;
+  const int64_t items = B * groups;
+  const int threads = std::max(1, std::min<int>(get_num_threads(), static_cast<int>(items)));
+  const int used = og * taps * OH * OW * items < (int64_t{1} << 17) ? 1 : threads;
   // Per thread, one vector of lane sums per weight element, summed across lanes at the end
   // (a horizontal sum per image and tap would cost more than the FMAs on LeNet's 10x10 maps).
   std::vector<std::vector<Vec<T>>> partial(used, std::vector<Vec<T>>(cout * taps, splat<Vec<T>>(T(0))));
-  const int64_t per = (B + used - 1) / used;
+  const int64_t per = (items + used - 1) / used;
   parallel_for(0, used, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<T> xp(C * HP * WP), gp(cout * OH * OWP);
+    std::vector<T> xp(cg * HP * WP), gp(og * OH * OWP);
     for (int64_t t = t0; t < t1; ++t) {
-      Vec<T>* acc_out = partial[t].data();
-      for (int64_t b = t * per; b < std::min(B, (t + 1) * per); ++b) {
+      for (int64_t item = t * per; item < std::min(items, (t + 1) * per); ++item) {
+        const int64_t b = item / groups, gi = item % groups;
+        Vec<T>* acc_out = partial[t].data() + gi * og * taps;
         std::fill(xp.begin(), xp.end(), T(0));
         std::fill(gp.begin(), gp.end(), T(0));
-        for (int64_t c = 0; c < C; ++c)
+        for (int64_t c = 0; c < cg; ++c)
           for (int64_t ih = 0; ih < IH; ++ih) {
-            const T* src = x + b * xs[0] + c * xs[1] + ih * xs[3];
+            const T* src = x + b * xs[0] + (gi * cg + c) * xs[1] + ih * xs[3];
             T* dst = xp.data() + (c * HP + ih + ph) * WP + pw;
             const int64_t n = std::min(IW, WP - pw);
             for (int64_t iw = 0; iw < n; ++iw) dst[iw] = src[iw * xs[4]];
           }
-        for (int64_t co = 0; co < cout; ++co)
+        for (int64_t co = 0; co < og; ++co)
           for (int64_t oh = 0; oh < OH; ++oh)
-            std::memcpy(gp.data() + (co * OH + oh) * OWP, gy + ((b * cout + co) * OH + oh) * OW, OW * sizeof(T));
-        for (int64_t c = 0; c < C; ++c)
+            std::memcpy(gp.data() + (co * OH + oh) * OWP, gy + ((b * cout + gi * og + co) * OH + oh) * OW,
+                        OW * sizeof(T));
+        for (int64_t c = 0; c < cg; ++c)
           for (int64_t kh = 0; kh < KH; ++kh)
             for (int64_t kw = 0; kw < KW; ++kw) {
               const int64_t tap = (c * KH + kh) * KW + kw;
-              for (int64_t co0 = 0; co0 < cout; co0 += kCo) {
+              for (int64_t co0 = 0; co0 < og; co0 += kCo) {
                 const T* xr = xp.data() + (c * HP + kh * dh) * WP + kw * dw;
                 const T* gr = gp.data() + co0 * OH * OWP;
                 Vec<T>* dst = acc_out + co0 * taps + tap;
-                switch (std::min<int64_t>(kCo, cout - co0)) {  // the last channels: a narrower tile
+                switch (std::min<int64_t>(kCo, og - co0)) {  // the last channels: a narrower tile
 #define PYDL_WTILE(k) \
   case k: weight_tile<T, k>(xr, gr, dst, OH, WP, OWP, taps); break;
                   PYDL_WTILE(1) PYDL_WTILE(2) PYDL_WTILE(3) PYDL_WTILE(4) PYDL_WTILE(5) PYDL_WTILE(6)
@@ -219,19 +229,19 @@ void conv_direct_weight_impl(const Tensor& gw, const Tensor& in, const Tensor& g
 }
 
 void conv_direct_weight_kernel_impl(const Tensor& gw, const Tensor& in, const Tensor& grad_out,
-                                    const ConvGeometry& g) {
+                                    const ConvGeometry& g, int64_t groups) {
   switch (in.dtype()) {
-    case ScalarType::Float32: return conv_direct_weight_impl<float>(gw, in, grad_out, g);
-    case ScalarType::Float64: return conv_direct_weight_impl<double>(gw, in, grad_out, g);
+    case ScalarType::Float32: return conv_direct_weight_impl<float>(gw, in, grad_out, g, groups);
+    case ScalarType::Float64: return conv_direct_weight_impl<double>(gw, in, grad_out, g, groups);
     default: PYDL_CHECK_NOT_IMPLEMENTED(false, "conv_direct_weight: not implemented for '", in.dtype(), "'");
   }
 }
 
 void conv_direct_kernel_impl(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
-                             const ConvGeometry& g) {
+                             const ConvGeometry& g, int64_t groups) {
   switch (in.dtype()) {
-    case ScalarType::Float32: return conv_direct_impl<float>(out, in, weight, bias, g);
-    case ScalarType::Float64: return conv_direct_impl<double>(out, in, weight, bias, g);
+    case ScalarType::Float32: return conv_direct_impl<float>(out, in, weight, bias, g, groups);
+    case ScalarType::Float64: return conv_direct_impl<double>(out, in, weight, bias, g, groups);
     default: PYDL_CHECK_NOT_IMPLEMENTED(false, "conv_direct: not implemented for '", in.dtype(), "'");
   }
 }
