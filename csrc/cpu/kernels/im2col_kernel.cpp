@@ -40,6 +40,9 @@ inline void copy_row(T* __restrict row, const T* __restrict in, int64_t lo, int6
   if (step == 1) {
 #pragma omp simd
     for (int64_t i = lo; i < hi; ++i) row[i] = in[i - lo];
+  } else if (step == 2) {  // stride-2 layers: a constant stride vectorises to de-interleaving shuffles
+#pragma omp simd
+    for (int64_t i = lo; i < hi; ++i) row[i] = in[(i - lo) * 2];
   } else {
     for (int64_t i = lo; i < hi; ++i) row[i] = in[(i - lo) * step];
   }
