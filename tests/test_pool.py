@@ -294,6 +294,30 @@ def test_half_types_vs_torch(dtype):
         np.testing.assert_allclose(got.to(pydl.float32).numpy(), want, rtol=1e-2, atol=1e-2)
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64"])
+def test_integer_pooling(dtype):
+    # Max pooling takes every integer type (exact, indices as for floats); average pooling int64
+    # only, truncating like PyTorch; the adaptive pools no integers (PyTorch's coverage).
+    lo = 0 if dtype == "uint8" else -100
+    a = RNG.integers(lo, 100, (2, 3, 7, 8)).astype(dtype)
+    x = pydl.from_numpy(a)
+    vals, idx = F.max_pool2d(x, 3, 2, 1, return_indices=True)
+    want_vals, want_idx = np_max_pool(a.astype(np.float64), 2, 3, 2, 1)
+    assert vals.dtype == getattr(pydl, dtype)
+    np.testing.assert_array_equal(vals.numpy(), want_vals.astype(dtype))
+    np.testing.assert_array_equal(idx.numpy(), want_idx)
+    if dtype == "int64":
+        got = F.avg_pool2d(x, 3, 2, 1).numpy()
+        total = np_avg_pool(a.astype(np.float64), 2, 3, 2, 1) * 9  # count_include_pad: 3 x 3 windows
+        np.testing.assert_array_equal(got, np.trunc(total / 9).astype(np.int64))
+    else:
+        with pytest.raises(NotImplementedError, match="avg_pool2d"):
+            F.avg_pool2d(x, 2)
+    for fn in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d):
+        with pytest.raises(NotImplementedError):
+            fn(x, 2)
+
+
 LP_CASES = [  # nd, shape, norm_type, kernel, stride, ceil_mode
     (1, (2, 3, 9), 2, 3, 2, False), (1, (3, 8), 1, 2, None, True), (2, (2, 3, 7, 6), 3, (2, 3), (2, 1), True),
     (2, (1, 2, 6, 6), 2.5, 2, None, False), (3, (1, 2, 5, 4, 6), 2, (2, 2, 3), 2, True),

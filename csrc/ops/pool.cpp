@@ -37,6 +37,13 @@ void check_input(const char* op, const Tensor& x, int nd) {
   PYDL_CHECK_NOT_IMPLEMENTED(x.dtype() != ScalarType::Bool, "\"", op, "\" not implemented for 'Bool'");
 }
 
+// PyTorch's dtype coverage: max pooling takes every integer type, average pooling int64 only,
+// the adaptive pools floating types only.
+void check_dtype(const char* op, const Tensor& x, bool integers, bool int64_only) {
+  const bool ok = is_floating(x.dtype()) || (integers && (!int64_only || x.dtype() == ScalarType::Int64));
+  PYDL_CHECK_NOT_IMPLEMENTED(ok, "\"", op, "\" not implemented for '", x.dtype(), "'");
+}
+
 PoolPlan base_plan(const Tensor& x, int nd) {
   PoolPlan p;
   const int64_t lead = x.dim() - nd;
@@ -208,12 +215,14 @@ const char* node_name(Family family, int nd) {
 
 TensorPair max_pool(const char* op, const Tensor& input, int nd, const PoolOptions& options) {
   check_input(op, input, nd);
+  check_dtype(op, input, true, false);
   const PoolPlan p = fixed_plan(op, input, nd, options, true);
   return max_forward(input, p, node_name(kMax, nd), options.return_indices);
 }
 
 Tensor avg_pool(const char* op, const Tensor& input, int nd, const PoolOptions& options) {
   check_input(op, input, nd);
+  check_dtype(op, input, true, true);
   PYDL_CHECK(options.divisor_override >= 0, op, ": divisor must be not zero");
   const PoolPlan p = fixed_plan(op, input, nd, options, false);
   return avg_forward(input, p, node_name(kAvg, nd));
@@ -221,6 +230,7 @@ Tensor avg_pool(const char* op, const Tensor& input, int nd, const PoolOptions& 
 
 Tensor adaptive_avg_pool(const char* op, const Tensor& input, int nd, const Shape& output_size) {
   check_input(op, input, nd);
+  check_dtype(op, input, false, false);
   const PoolPlan p = adaptive_plan(op, input, nd, output_size);
   return avg_forward(input, p, node_name(kAdaptiveAvg, nd));
 }
@@ -228,6 +238,7 @@ Tensor adaptive_avg_pool(const char* op, const Tensor& input, int nd, const Shap
 TensorPair adaptive_max_pool(const char* op, const Tensor& input, int nd, const Shape& output_size,
                              bool return_indices) {
   check_input(op, input, nd);
+  check_dtype(op, input, false, false);
   const PoolPlan p = adaptive_plan(op, input, nd, output_size);
   return max_forward(input, p, node_name(kAdaptiveMax, nd), return_indices);
 }

@@ -19,7 +19,15 @@ namespace pydl::cpu::PYDL_CPU_ISA {
 namespace {
 
 template <typename T>
-using acc_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
+using acc_t = std::conditional_t<std::is_integral_v<T>, int64_t,
+                                 std::conditional_t<std::is_same_v<T, double>, double, float>>;
+
+// The identity of max: -inf, or the integer type's lowest value.
+template <typename A>
+constexpr A lowest() {
+  if constexpr (std::numeric_limits<A>::has_infinity) return -std::numeric_limits<A>::infinity();
+  else return std::numeric_limits<A>::lowest();
+}
 
 template <typename A>
 inline bool is_nan(A v) {
@@ -209,7 +217,7 @@ void max_pool(const Tensor& out, const Tensor& indices, const Tensor& in, const 
     T* yo = dst + p * out_plane + row_out * OW;
     int64_t* yio = idx + p * out_plane + row_out * OW;
     if (!any) {  // an empty window (not reachable with PyTorch's checks)
-      std::fill(yo, yo + OW, static_cast<T>(-std::numeric_limits<A>::infinity()));
+      std::fill(yo, yo + OW, static_cast<T>(lowest<A>()));
       std::fill(yio, yio + OW, int64_t{0});
       return;
     }
@@ -255,11 +263,11 @@ void max_pool_values(const Tensor& out, const Tensor& in, const PoolGeometry& g)
   auto make = [&] { return Scratch{std::vector<A>(IW), std::vector<A>(OW)}; };
   for_each_output_row(g, make, [&](Scratch& sc, int64_t p, int64_t row_out) {
     const T* x = src + p * in_plane;
-    std::fill(sc.best.begin(), sc.best.end(), -std::numeric_limits<A>::infinity());
+    std::fill(sc.best.begin(), sc.best.end(), lowest<A>());
     for_each_window_row(g, row_out, [&](int64_t row, bool) { max_row_values(x + row, sc.best.data(), IW); });
     T* yo = dst + p * out_plane + row_out * OW;
     auto general = [&](int64_t o) {
-      A b = -std::numeric_limits<A>::infinity();
+      A b = lowest<A>();
       for (int64_t w = W.begin[o]; w < W.end[o]; w += W.step) b = max_nan(b, sc.best[w]);
       yo[o] = static_cast<T>(b);
     };
@@ -386,16 +394,25 @@ void pool_backward_impl(PoolKind kind, const Tensor& grad_in, const Tensor& grad
   });
 }
 
+template <typename T>
+void pool_typed(PoolKind kind, const Tensor& out, const Tensor& indices, const Tensor& in, const PoolGeometry& g) {
+  using A = acc_t<T>;
+  using Narrow = std::conditional_t<sizeof(A) == 4, int32_t, int64_t>;
+  if (kind == PoolKind::Max && !indices.defined()) max_pool_values<T>(out, in, g);
+  else if (kind == PoolKind::Max && g.in_numel() < (int64_t{1} << 31)) max_pool<T, Narrow>(out, indices, in, g);
+  else if (kind == PoolKind::Max) max_pool<T, int64_t>(out, indices, in, g);
+  else avg_pool<T>(out, in, g);
+}
+
+// Every dtype but bool (the ops refuse it): integers pool in int64, as PyTorch does (an
+// integer average truncates).
 void pool_kernel_impl(PoolKind kind, const Tensor& out, const Tensor& indices, const Tensor& in,
                       const PoolGeometry& g) {
-  PYDL_DISPATCH_FLOATING_TYPES(in.dtype(), kind == PoolKind::Max ? "max_pool" : "avg_pool", [&] {
-    using A = acc_t<scalar_t>;
-    using Narrow = std::conditional_t<sizeof(A) == 4, int32_t, int64_t>;
-    if (kind == PoolKind::Max && !indices.defined()) max_pool_values<scalar_t>(out, in, g);
-    else if (kind == PoolKind::Max && g.in_numel() < (int64_t{1} << 31)) max_pool<scalar_t, Narrow>(out, indices, in, g);
-    else if (kind == PoolKind::Max) max_pool<scalar_t, int64_t>(out, indices, in, g);
-    else avg_pool<scalar_t>(out, in, g);
-  });
+  const char* name = kind == PoolKind::Max ? "max_pool" : "avg_pool";
+  if (is_floating(in.dtype()))
+    PYDL_DISPATCH_FLOATING_TYPES(in.dtype(), name, [&] { pool_typed<scalar_t>(kind, out, indices, in, g); });
+  else
+    PYDL_DISPATCH_INTEGRAL_TYPES(in.dtype(), name, [&] { pool_typed<scalar_t>(kind, out, indices, in, g); });
 }
 
 void pool_backward_kernel_impl(PoolKind kind, const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,
