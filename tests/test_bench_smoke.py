@@ -19,6 +19,7 @@ import harness  # noqa: E402
 import limits  # noqa: E402
 import report  # noqa: E402
 import run as bench_run  # noqa: E402
+import suite_conv  # noqa: E402
 import suite_gemm  # noqa: E402
 
 # As little measuring as possible: these tests are about plumbing.
@@ -84,6 +85,16 @@ def test_gemm_suite_quick_cases_match_torch_and_report_gflops():
         assert r.pydl_gflops == pytest.approx(r.flops / r.pydl_ns) and r.torch_gflops > 0
         assert r.peak == limits.flop_peak_gflops(1, r.dtype) and r.pydl_pct > 0
     assert "pydl GF/s" in report.format_table(results).splitlines()[0]
+
+
+def test_conv_suite_quick_cases_match_torch():
+    """Every quick conv/pool case (forward and forward+backward) agrees with torch."""
+    cases = suite_conv.cases(quick=True)
+    assert not any("ResNet" in c.name for c in cases)
+    results = [r for c in cases for r in harness.run_case(c, [1], FAST)]
+    bad = [(r.name, r.status, r.detail) for r in results if r.status != "ok"]
+    assert not bad
+    assert all(r.pydl_gflops > 0 for r in results if r.name.startswith("conv2d"))
 
 
 def test_gemm_tolerance_catches_one_wrong_term():
