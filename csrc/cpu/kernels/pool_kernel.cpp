@@ -97,6 +97,15 @@ Regular regular_run(const PoolDim& dim) {
   return r;
 }
 
+// Calls f with the run's stride as a compile-time constant when it is 1 or 2 (the strides
+// pooling layers use, whose loops then vectorise), else with 0 (a run-time stride).
+template <typename F>
+void by_stride(const Regular& r, const F& f) {
+  if (r.stride == 1) f(std::integral_constant<int64_t, 1>{});
+  else if (r.stride == 2) f(std::integral_constant<int64_t, 2>{});
+  else f(std::integral_constant<int64_t, 0>{});
+}
+
 // PyTorch's order over a window is the first maximum, or the last NaN, in (d, h, w) order;
 // comparing flat indices breaks ties between columns the same way.
 template <typename A, typename I>
@@ -150,9 +159,7 @@ void max_cols(const A* __restrict best, const I* __restrict where, const PoolDim
   };
   for (int64_t o = 0; o < r.lo; ++o) general(o);
   if (r.hi > r.lo) {
-    if (r.stride == 1) max_cols_regular<1>(best, where, r, dim.step, b, bi);
-    else if (r.stride == 2) max_cols_regular<2>(best, where, r, dim.step, b, bi);
-    else max_cols_regular<0>(best, where, r, dim.step, b, bi);
+    by_stride(r, [&](auto s) { max_cols_regular<decltype(s)::value>(best, where, r, dim.step, b, bi); });
     for (int64_t o = r.lo; o < r.hi; ++o) {
       y[o] = static_cast<T>(b[o - r.lo]);
       yi[o] = bi[o - r.lo];
@@ -274,9 +281,7 @@ void max_pool_values(const Tensor& out, const Tensor& in, const PoolGeometry& g)
     for (int64_t o = 0; o < run.lo; ++o) general(o);
     if (run.hi > run.lo) {
       A* col = sc.col.data();
-      if (run.stride == 1) max_cols_values<1>(sc.best.data(), run, W.step, col);
-      else if (run.stride == 2) max_cols_values<2>(sc.best.data(), run, W.step, col);
-      else max_cols_values<0>(sc.best.data(), run, W.step, col);
+      by_stride(run, [&](auto s) { max_cols_values<decltype(s)::value>(sc.best.data(), run, W.step, col); });
       for (int64_t o = run.lo; o < run.hi; ++o) yo[o] = static_cast<T>(col[o - run.lo]);
     }
     for (int64_t o = std::max(run.hi, run.lo); o < OW; ++o) general(o);
@@ -336,9 +341,7 @@ void avg_pool(const Tensor& out, const Tensor& in, const PoolGeometry& g) {
     };
     for (int64_t o = 0; o < run.lo; ++o) general(o);
     if (run.hi > run.lo) {
-      if (run.stride == 1) sum_cols<1>(rows, run, W.step, sums + run.lo);
-      else if (run.stride == 2) sum_cols<2>(rows, run, W.step, sums + run.lo);
-      else sum_cols<0>(rows, run, W.step, sums + run.lo);
+      by_stride(run, [&](auto s) { sum_cols<decltype(s)::value>(rows, run, W.step, sums + run.lo); });
     }
     for (int64_t o = std::max(run.hi, run.lo); o < OW; ++o) general(o);
     const int64_t od = row_out / H.out(), oh = row_out % H.out();
