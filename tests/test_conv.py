@@ -444,3 +444,16 @@ def test_errors(call, makers, phrase, cls):
 def test_dtype_mismatch_message():
     with pytest.raises(RuntimeError, match="should be the same|expected scalar type"):
         F.conv1d(pydl.ones(1, 2, 5), pydl.ones(1, 2, 3, dtype=pydl.float64))
+
+
+def test_conv_transpose_zero_output_size_like_torch():
+    # A transposed conv whose output size works out to 0 returns an empty tensor in 2-D (torch's
+    # behaviour) and raises in 3-D, where torch does too; gradients of the empty result are zeros.
+    x = pydl.randn(1, 2, 2, 2, requires_grad=True)
+    y = F.conv_transpose2d(x, pydl.randn(2, 1, 2, 1), None, (3, 1), (2, 1), (2, 0), 2, (2, 2))
+    assert tuple(y.shape) == (1, 2, 4, 0)
+    y.sum().backward()
+    assert x.grad.abs().sum().item() == 0
+    with pytest.raises(RuntimeError, match="Output size is too small"):
+        F.conv_transpose3d(pydl.randn(1, 2, 6, 2, 8), pydl.randn(2, 1, 4, 1, 1), None, (1, 1, 3), (1, 1, 1),
+                           (0, 0, 1), 1, (1, 1, 1))

@@ -488,3 +488,10 @@ def test_errors(call, makers, phrase):
     with pytest.raises(cls) as got:
         call(F, *(m(pydl) for m in makers))
     assert phrase in str(got.value)
+
+
+def test_avg_pool3d_wants_the_unpadded_input_to_hold_a_window():
+    # PyTorch's avg_pool3d (alone among the pools) checks this even when padding would make room.
+    with pytest.raises(RuntimeError, match="smaller than kernel size"):
+        F.avg_pool3d(pydl.randn(1, 1, 9, 9, 2), (2, 1, 4), (1, 3, 3), (0, 0, 2))
+    assert tuple(F.max_pool3d(pydl.randn(1, 1, 9, 9, 2), (2, 1, 4), (1, 3, 3), (0, 0, 2)).shape) == (1, 1, 8, 3, 1)

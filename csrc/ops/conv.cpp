@@ -409,9 +409,10 @@ ConvPlan make_plan(const char* op, const Tensor& x, const Tensor& w, int nd, con
     for (int i = 0; i < nd; ++i) {
       const int64_t size = (p.out_sizes[i] - 1) * stride[i] - 2 * padding[i] +
                            dilation[i] * (p.kernel_sizes[i] - 1) + output_padding[i] + 1;
-      PYDL_CHECK(size > 0, "Given input size per channel: ", window::by(p.out_sizes),
-                 ". Calculated output size per channel is not positive: ", size, " along dim ", i,
-                 ". Output size is too small");
+      // As in PyTorch, an output size of 0 gives an empty result in 1-D and 2-D and is an error
+      // in 3-D; a negative one is always an error.
+      PYDL_CHECK(size >= (nd == 3 ? 1 : 0), "Given input size per channel: ", window::by(p.out_sizes),
+                 ". Calculated output size per channel is ", size, " along dim ", i, ". Output size is too small");
       p.in_sizes.push_back(size);
     }
   }

@@ -225,6 +225,13 @@ Tensor avg_pool(const char* op, const Tensor& input, int nd, const PoolOptions& 
   check_dtype(op, input, true, true);
   PYDL_CHECK(options.divisor_override >= 0, op, ": divisor must be not zero");
   const PoolPlan p = fixed_plan(op, input, nd, options, false);
+  if (nd == 3) {  // PyTorch's avg_pool3d alone also wants the unpadded input to hold a window
+    const Shape k = window::expand("kernel_size", options.kernel_size, nd, "pooling dimensions");
+    bool fits = true;
+    for (int i = 0; i < 3; ++i) fits = fits && p.in_sizes[i] >= k[i];
+    PYDL_CHECK(fits, op, ": input image (T: ", p.in_sizes[0], " H: ", p.in_sizes[1], " W: ", p.in_sizes[2],
+               ") smaller than kernel size (kT: ", k[0], " kH: ", k[1], " kW: ", k[2], ")");
+  }
   return avg_forward(input, p, node_name(kAvg, nd));
 }
 
