@@ -97,12 +97,13 @@ Regular regular_run(const PoolDim& dim) {
   return r;
 }
 
-// Calls f with the run's stride as a compile-time constant when it is 1 or 2 (the strides
+// Calls f with the run's stride as a compile-time constant when it is 1, 2 or 3 (the strides
 // pooling layers use, whose loops then vectorise), else with 0 (a run-time stride).
 template <typename F>
 void by_stride(const Regular& r, const F& f) {
   if (r.stride == 1) f(std::integral_constant<int64_t, 1>{});
   else if (r.stride == 2) f(std::integral_constant<int64_t, 2>{});
+  else if (r.stride == 3) f(std::integral_constant<int64_t, 3>{});
   else f(std::integral_constant<int64_t, 0>{});
 }
 
