@@ -8,6 +8,7 @@ import pytest
 
 import pydl
 import pydl.nn.functional as F
+from layouts import LAYOUTS, as_layout as as_pydl
 from pydl.autograd import gradcheck, gradgradcheck
 
 try:
@@ -140,9 +141,6 @@ CT_CASES = [  # id, N, C_in, C_out, spatial, kernel, kwargs
                                                bias=True)),
     ("3d_groups_dil", 1, 4, 2, (3, 3, 2), (2, 2, 2), dict(groups=2, dilation=2)),
 ]
-LAYOUTS = ["contiguous", "transposed", "sliced"]
-
-
 def arrays(case, transposed=False):
     _, N, C, O, S, K, kw = case
     kw = dict(kw)
@@ -151,21 +149,6 @@ def arrays(case, transposed=False):
     w = RNG.standard_normal((C, O // g) + K if transposed else (O, C // g) + K)
     b = RNG.standard_normal(O) if kw.pop("bias", False) else None
     return x, w, b, kw
-
-
-def as_pydl(a, dtype=pydl.float64, layout="contiguous"):
-    if a is None:
-        return None
-    if layout == "transposed":  # memory in the swapped order, viewed back
-        t = pydl.tensor(np.ascontiguousarray(a.swapaxes(-1, -2)), dtype=dtype).transpose(-1, -2)
-    elif layout == "sliced":
-        big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],))
-        big[..., ::2] = a
-        t = pydl.tensor(big, dtype=dtype)[..., ::2]
-    else:
-        return pydl.tensor(a, dtype=dtype)
-    assert not t.is_contiguous() or 1 in a.shape[-2:]
-    return t
 
 
 def as_torch(a, dtype=None):

@@ -12,6 +12,7 @@ import pytest
 import pydl
 import pydl.nn.functional as F
 from pydl.autograd import gradcheck, gradgradcheck
+from layouts import LAYOUTS, as_layout as as_pydl
 
 try:
     import torch
@@ -128,22 +129,6 @@ ADAPTIVE_CASES = [  # shape, output_size, nd
     ((2, 3, 7, 9), (3, 4), 2), ((2, 5, 6), (5, None), 2), ((1, 1, 8, 8), 1, 2), ((1, 2, 5, 7), (4, 6), 2),
     ((1, 2, 5, 6, 7), (2, 3, 4), 3), ((2, 4, 5, 3), (3, None, 5), 3),
 ]
-
-LAYOUTS = ["contiguous", "transposed", "sliced"]
-
-
-def as_pydl(a, dtype=pydl.float64, layout="contiguous", requires_grad=False):
-    if layout == "transposed":
-        t = pydl.tensor(np.ascontiguousarray(a.swapaxes(-1, -2)), dtype=dtype).transpose(-1, -2)
-    elif layout == "sliced":
-        big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],))
-        big[..., ::2] = a
-        t = pydl.tensor(big, dtype=dtype)[..., ::2]
-    else:
-        return pydl.tensor(a, dtype=dtype, requires_grad=requires_grad)
-    assert not t.is_contiguous() or 1 in a.shape[-2:]
-    return t
-
 
 def check(got, want, dtype=pydl.float64):
     assert got.dtype == dtype and tuple(got.shape) == want.shape
