@@ -45,20 +45,28 @@ struct ConvPlan {
   int64_t taps() const { return geom.kernel_numel(); }
   int64_t positions() const { return geom.out_numel(); }
   int64_t group_rows() const { return cin / groups * taps(); }  // K of one group's GEMM
+  int64_t cols_rows() const { return cin * taps(); }             // rows of the im2col buffer
+  ConvGeometry at(int64_t batch) const {                         // the geometry of `batch` images
+    ConvGeometry g = geom;
+    g.batch = batch;
+    return g;
+  }
   // Few multiply-adds per output (LeNet: 25 and 150; depthwise 3x3: 9): the direct kernel beats
-  // im2col + GEMM, whose cols buffer would be that many times the output. Stride 1, 1-D/2-D.
-  bool direct(ScalarType dtype) const {
-    if (geom.in[0] != 1 || geom.kernel[0] != 1 || group_rows() > kDirectMaxTaps) return false;
+  // im2col + GEMM, whose cols buffer would be that many times the output. Stride 1, 1-D/2-D,
+  // float32/float64; `macs` is the multiply-adds per output of the conv the kernel would run.
+  bool direct(ScalarType dtype, int64_t macs) const {
+    if (geom.in[0] != 1 || geom.kernel[0] != 1 || macs > kDirectMaxTaps) return false;
     if (dtype != ScalarType::Float32 && dtype != ScalarType::Float64) return false;
     return geom.stride[1] == 1 && geom.stride[2] == 1;
   }
+  bool direct(ScalarType dtype) const { return direct(dtype, group_rows()); }
   bool pointwise() const {  // a 1x1 conv that reads every input position once, in order
     for (int i = 0; i < kMaxSpatialDims; ++i)
       if (geom.kernel[i] != 1 || geom.stride[i] != 1 || geom.pad[i] != 0 || geom.in[i] != geom.out[i]) return false;
     return true;
   }
   int64_t chunk(int64_t batch, size_t itemsize) const {
-    const int64_t per_image = std::max<int64_t>(1, cin * taps() * positions() * static_cast<int64_t>(itemsize));
+    const int64_t per_image = std::max<int64_t>(1, cols_rows() * positions() * static_cast<int64_t>(itemsize));
     return std::clamp<int64_t>(kColsBudgetBytes / per_image, 1, std::max<int64_t>(batch, 1));
   }
   Shape shape(int64_t n, int64_t c, const Shape& s) const {
@@ -80,14 +88,6 @@ Tensor grouped(const Tensor& t, int64_t groups) {
 Tensor cols_chunk(const Tensor& buf, int64_t rows, int64_t images, int64_t l) {
   return make_view(buf, {rows, images, l}, {images * l, l, 1}, buf.storage_offset());
 }
-// The weight as [groups, cout / groups, group_rows], broadcast over `images` (stride 0), and
-// its per-group transpose.
-Tensor weight_matrix(const Tensor& w, const ConvPlan& p, int64_t images, bool transposed) {
-  const int64_t og = p.cout / p.groups, k = p.group_rows();
-  if (transposed)
-    return make_view(w, {images, p.groups, k, og}, {0, og * k, 1, k}, w.storage_offset());
-  return make_view(w, {images, p.groups, og, k}, {0, og * k, k, 1}, w.storage_offset());
-}
 
 // Images [b0, b0 + m) of a contiguous [images, channels, positions...] tensor as [groups,
 // channels / groups, m * positions], the cols buffer's order (images inside rows): a view for one
@@ -106,6 +106,14 @@ Tensor weight_groups(const Tensor& w, const ConvPlan& p, bool transposed) {
   const int64_t og = p.cout / p.groups, k = p.group_rows();
   if (transposed) return make_view(w, {p.groups, k, og}, {og * k, 1, k}, w.storage_offset());
   return make_view(w, {p.groups, og, k}, {og * k, k, 1}, w.storage_offset());
+}
+// The same broadcast over `images` (a leading stride-0 dim), for one GEMM per image and group.
+Tensor weight_matrix(const Tensor& w, const ConvPlan& p, int64_t images, bool transposed) {
+  const Tensor m = weight_groups(w, p, transposed);
+  Shape sizes = m.sizes(), strides = m.strides();
+  sizes.insert(sizes.begin(), images);
+  strides.insert(strides.begin(), 0);
+  return make_view(m, sizes, strides, m.storage_offset());
 }
 // The cols buffer of m images as one matrix per group: [groups, group_rows, m * positions].
 Tensor cols_groups(const Tensor& buf, int64_t m, int64_t groups, int64_t k, int64_t l) {
@@ -126,9 +134,7 @@ Tensor forward_raw(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, c
   if (y.numel() == 0) return y;
   const bool with_bias = bias.defined();
   if (be.has_conv_direct() && p.direct(x.dtype()) && !p.pointwise()) {
-    ConvGeometry g = p.geom;
-    g.batch = n;
-    be.conv_direct(y, x, w, with_bias ? contiguous(bias) : Tensor(), g, p.groups);
+    be.conv_direct(y, x, w, with_bias ? contiguous(bias) : Tensor(), p.at(n), p.groups);
     return y;
   }
   const int64_t chunk = p.pointwise() ? n : p.chunk(n, x.itemsize()), og = p.cout / p.groups;
@@ -143,13 +149,11 @@ Tensor forward_raw(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, c
     be.gemm(grouped(y, p.groups), weight_matrix(w, p, n, false), grouped(xc, p.groups), kOne, beta);
     return y;
   }
-  Tensor buf = empty({p.cin * p.taps() * chunk * l}, x.dtype(), x.device());
+  Tensor buf = empty({p.cols_rows() * chunk * l}, x.dtype(), x.device());
   Tensor wide = chunk > 1 ? empty({p.cout * chunk * l}, x.dtype(), x.device()) : Tensor();
   for (int64_t b0 = 0; b0 < n; b0 += chunk) {
     const int64_t m = std::min(chunk, n - b0);
-    ConvGeometry g = p.geom;
-    g.batch = m;
-    be.im2col(cols_chunk(buf, p.cin * p.taps(), m, l), window::rows(x, b0, m), g);
+    be.im2col(cols_chunk(buf, p.cols_rows(), m, l), window::rows(x, b0, m), p.at(m));
     Tensor yc = window::rows(y, b0, m);
     if (chunk == 1) {
       be.gemm(make_view(yc, {p.groups, og, l}, {og * l, l, 1}, yc.storage_offset()), weight_groups(w, p, false),
@@ -183,15 +187,13 @@ Tensor input_grad_raw(const Tensor& g_in, const Tensor& w_in, const ConvPlan& p)
   // Stride 1: the adjoint is itself a stride-1 convolution of g, with the weight's channels
   // swapped and its taps reversed, and leading pad (kernel - 1) * dilation - pad; the direct
   // kernel takes it when that has few multiply-adds per output.
-  ConvGeometry t = p.geom;
-  bool direct = be.has_conv_direct() && t.in[0] == 1 && t.kernel[0] == 1 &&
-                p.cout / p.groups * p.taps() <= kDirectMaxTaps &&
-                (g.dtype() == ScalarType::Float32 || g.dtype() == ScalarType::Float64);
+  ConvGeometry t = p.at(n);
+  bool direct = be.has_conv_direct() && p.direct(g.dtype(), p.cout / p.groups * p.taps());
   for (int i = 1; i < kMaxSpatialDims && direct; ++i) {
     t.in[i] = p.geom.out[i];
     t.out[i] = p.geom.in[i];
     t.pad[i] = (p.geom.kernel[i] - 1) * p.geom.dilation[i] - p.geom.pad[i];
-    direct = p.geom.stride[i] == 1 && t.pad[i] >= 0;
+    direct = t.pad[i] >= 0;
   }
   if (direct) {
     // Within each group, [og, cg, taps...] becomes [cg, og, taps reversed...].
@@ -205,21 +207,18 @@ Tensor input_grad_raw(const Tensor& g_in, const Tensor& w_in, const ConvPlan& p)
     flat_sizes[0] = p.cin;
     flat_sizes[1] = og;
     const Tensor flipped = reshape(contiguous(flip(transpose(view(w, grouped_sizes), 1, 2), taps)), flat_sizes);
-    t.batch = n;
     t.channels = p.cout;
     be.conv_direct(window::as_5d(gx), window::as_5d(g), window::as_5d(flipped), Tensor(), t, p.groups);
     return gx;
   }
   const Tensor gx5 = window::as_5d(gx);
   const int64_t chunk = p.chunk(n, g.itemsize());
-  Tensor buf = empty({p.cin * p.taps() * chunk * l}, g.dtype(), g.device()), scratch;
+  Tensor buf = empty({p.cols_rows() * chunk * l}, g.dtype(), g.device()), scratch;
   for (int64_t b0 = 0; b0 < n; b0 += chunk) {
     const int64_t m = std::min(chunk, n - b0);
     be.gemm(cols_groups(buf, m, p.groups, k, l), weight_groups(w, p, true),
             images_inside(g, b0, m, p.groups, l, scratch), kOne, kZero);
-    ConvGeometry geom = p.geom;
-    geom.batch = m;
-    be.col2im(window::rows(gx5, b0, m), cols_chunk(buf, p.cin * p.taps(), m, l), geom);
+    be.col2im(window::rows(gx5, b0, m), cols_chunk(buf, p.cols_rows(), m, l), p.at(m));
   }
   return gx;
 }
@@ -233,19 +232,15 @@ Tensor weight_grad_raw(const Tensor& x_in, const Tensor& g_in, const ConvPlan& p
   if (gw.numel() == 0) return gw;
   if (n == 0 || l == 0) return zero_(gw);
   if (be.has_conv_direct() && p.direct(x.dtype())) {
-    ConvGeometry geom = p.geom;
-    geom.batch = n;
-    be.conv_direct_weight(window::as_5d(gw), x, window::as_5d(g), geom, p.groups);
+    be.conv_direct_weight(window::as_5d(gw), x, window::as_5d(g), p.at(n), p.groups);
     return gw;
   }
   const Tensor gw3 = make_view(gw, {p.groups, og, k}, {og * k, k, 1}, 0);
   const int64_t chunk = p.chunk(n, x.itemsize());
-  Tensor buf = empty({p.cin * p.taps() * chunk * l}, x.dtype(), x.device()), scratch;
+  Tensor buf = empty({p.cols_rows() * chunk * l}, x.dtype(), x.device()), scratch;
   for (int64_t b0 = 0; b0 < n; b0 += chunk) {
     const int64_t m = std::min(chunk, n - b0);
-    ConvGeometry geom = p.geom;
-    geom.batch = m;
-    be.im2col(cols_chunk(buf, p.cin * p.taps(), m, l), window::rows(x, b0, m), geom);
+    be.im2col(cols_chunk(buf, p.cols_rows(), m, l), window::rows(x, b0, m), p.at(m));
     const Tensor gg = images_inside(g, b0, m, p.groups, l, scratch);
     const Tensor colsT = make_view(buf, {p.groups, m * l, k}, {k * m * l, 1, m * l}, buf.storage_offset());
     be.gemm(gw3, gg, colsT, kOne, b0 == 0 ? kZero : kOne);

@@ -31,6 +31,21 @@ inline Vec<T> load(const T* p) {
   return v;
 }
 
+// dst (`cg` planes of HP x WP, zero outside) = the cg channels at `src` ([C, 1, H, W] element
+// strides `st`, as the kernels receive them) placed at row ph, column pw of each plane. The
+// buffers of both direct kernels: padded once, so no tap needs a bounds check.
+template <typename T>
+void pad_channels(std::vector<T>& dst, const T* src, const Shape& st, int64_t cg, int64_t IH, int64_t IW,
+                  int64_t HP, int64_t WP, int64_t ph, int64_t pw) {
+  std::fill(dst.begin(), dst.end(), T(0));
+  for (int64_t c = 0; c < cg; ++c)
+    for (int64_t ih = 0; ih < IH; ++ih) {
+      const T* s = src + c * st[1] + ih * st[3];
+      T* d = dst.data() + (c * HP + ih + ph) * WP + pw;
+      for (int64_t iw = 0; iw < IW; ++iw) d[iw] = s[iw * st[4]];
+    }
+}
+
 // Output positions are tiled on a flat grid: position f = oh * WP + ow of the padded image's
 // width WP, so that a vector of consecutive positions reads consecutive padded inputs for every
 // tap, whatever the row length (LeNet's 10-wide rows would fill under a vector each); columns
@@ -99,13 +114,7 @@ void conv_direct_impl(const Tensor& out, const Tensor& in, const Tensor& weight,
     std::vector<T> padded(cg * plane + slack), grid_buf(og * grid_plane);
     for (int64_t item = begin; item < end; ++item) {
       const int64_t b = item / groups, gi = item % groups;
-      std::fill(padded.begin(), padded.end(), T(0));
-      for (int64_t c = 0; c < cg; ++c)
-        for (int64_t ih = 0; ih < IH; ++ih) {
-          const T* src = x + b * st[0] + (gi * cg + c) * st[1] + ih * st[3];
-          T* dst = padded.data() + c * plane + (ih + ph) * WP + pw;
-          for (int64_t iw = 0; iw < IW; ++iw) dst[iw] = src[iw * st[4]];
-        }
+      pad_channels(padded, x + b * st[0] + gi * cg * st[1], st, cg, IH, IW, HP, WP, ph, pw);
       const T* xp = padded.data();
       const T* wg = w + gi * og * cg * KH * KW;
       const T* bg = bptr ? bptr + gi * og : nullptr;
@@ -153,11 +162,11 @@ inline void weight_tile(const T* __restrict xr, const T* __restrict gr, Vec<T>* 
 }
 
 // The weight gradient of the same layers: gw[co, c, kh, kw] = sum over images and output
-// positions of g[b, co, oh, ow] * x[b, c, oh + kh * dh - ph, ow + kw * dw - pw]. Per image, both
-// are copied into zero-padded buffers (g's rows padded to whole vectors, so partial tiles add
-// zeros); then for each tap, kCo accumulator vectors collect g * x over the image's rows, one
-// x load serving kCo FMAs, and are summed across lanes once per image. Threads take images and
-// keep their own partial gradient, added up in thread order at the end.
+// positions of g[b, co, oh, ow] * x[b, c, oh + kh * dh - ph, ow + kw * dw - pw]. Per (image,
+// group), both are copied into zero-padded buffers (g's rows padded to whole vectors, so partial
+// tiles add zeros); then for each tap, kCo accumulator vectors collect g * x over the rows, one x
+// load serving kCo FMAs. Threads take items and keep their own vector partial sums, which are
+// summed across lanes and threads (in thread order) at the end.
 template <typename T>
 void conv_direct_weight_impl(const Tensor& gw, const Tensor& in, const Tensor& grad_out, const ConvGeometry& g,
                              int64_t groups) {
@@ -184,15 +193,8 @@ void conv_direct_weight_impl(const Tensor& gw, const Tensor& in, const Tensor& g
       for (int64_t item = t * per; item < std::min(items, (t + 1) * per); ++item) {
         const int64_t b = item / groups, gi = item % groups;
         Vec<T>* acc_out = partial[t].data() + gi * og * taps;
-        std::fill(xp.begin(), xp.end(), T(0));
+        pad_channels(xp, x + b * xs[0] + gi * cg * xs[1], xs, cg, IH, IW, HP, WP, ph, pw);
         std::fill(gp.begin(), gp.end(), T(0));
-        for (int64_t c = 0; c < cg; ++c)
-          for (int64_t ih = 0; ih < IH; ++ih) {
-            const T* src = x + b * xs[0] + (gi * cg + c) * xs[1] + ih * xs[3];
-            T* dst = xp.data() + (c * HP + ih + ph) * WP + pw;
-            const int64_t n = std::min(IW, WP - pw);
-            for (int64_t iw = 0; iw < n; ++iw) dst[iw] = src[iw * xs[4]];
-          }
         for (int64_t co = 0; co < og; ++co)
           for (int64_t oh = 0; oh < OH; ++oh)
             std::memcpy(gp.data() + (co * OH + oh) * OWP, gy + ((b * cout + gi * og + co) * OH + oh) * OW,
