@@ -480,3 +480,12 @@ def test_avg_pool3d_wants_the_unpadded_input_to_hold_a_window():
     with pytest.raises(RuntimeError, match="smaller than kernel size"):
         F.avg_pool3d(pydl.randn(1, 1, 9, 9, 2), (2, 1, 4), (1, 3, 3), (0, 0, 2))
     assert tuple(F.max_pool3d(pydl.randn(1, 1, 9, 9, 2), (2, 1, 4), (1, 3, 3), (0, 0, 2)).shape) == (1, 1, 8, 3, 1)
+
+
+def test_avg_pool_negative_divisor_override_like_torch():
+    # divisor_override may be any nonzero integer (PyTorch divides by a negative one too); 0 is an error.
+    x = pydl.from_numpy(RNG.standard_normal((1, 2, 4, 5)))
+    want = np_avg_pool(x.numpy(), 2, 2, divisor=-3)
+    np.testing.assert_allclose(F.avg_pool2d(x, 2, divisor_override=-3).numpy(), want, rtol=1e-12)
+    with pytest.raises(RuntimeError, match="divisor must be not zero"):
+        F.avg_pool2d(x, 2, divisor_override=0)

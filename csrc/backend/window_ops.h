@@ -43,8 +43,8 @@ struct PoolDim {
 };
 
 // Pooling over `planes` independent [d, h, w] volumes (batch * channels), input and output
-// contiguous. An average divides by divisor_override when it is > 0, else by the product of the
-// dims' divisors.
+// contiguous. An average divides by divisor_override when it is nonzero (PyTorch takes negative
+// ones too), else by the product of the dims' divisors.
 struct PoolGeometry {
   int64_t planes = 1;
   PoolDim dims[kMaxSpatialDims];

@@ -223,7 +223,6 @@ TensorPair max_pool(const char* op, const Tensor& input, int nd, const PoolOptio
 Tensor avg_pool(const char* op, const Tensor& input, int nd, const PoolOptions& options) {
   check_input(op, input, nd);
   check_dtype(op, input, true, true);
-  PYDL_CHECK(options.divisor_override >= 0, op, ": divisor must be not zero");
   const PoolPlan p = fixed_plan(op, input, nd, options, false);
   if (nd == 3) {  // PyTorch's avg_pool3d alone also wants the unpadded input to hold a window
     const Shape k = window::expand("kernel_size", options.kernel_size, nd, "pooling dimensions");

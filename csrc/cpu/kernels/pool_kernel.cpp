@@ -308,7 +308,7 @@ void divide_row(const A* __restrict sums, const int64_t* __restrict wdiv, int64_
                 T* __restrict y, int64_t n) {
 #pragma omp simd
   for (int64_t o = 0; o < n; ++o) {
-    const int64_t d = override_div > 0 ? override_div : dh * wdiv[o];
+    const int64_t d = override_div != 0 ? override_div : dh * wdiv[o];
     y[o] = static_cast<T>(sums[o] / static_cast<A>(d));
   }
 }
@@ -380,7 +380,7 @@ void pool_backward_impl(PoolKind kind, const Tensor& grad_in, const Tensor& grad
             const int64_t dh = D.divisor[od] * H.divisor[oh];
             const T* gr = go + (od * H.out() + oh) * W.out();
             for (int64_t ow = 0; ow < W.out(); ++ow) {
-              const int64_t divisor = g.divisor_override > 0 ? g.divisor_override : dh * W.divisor[ow];
+              const int64_t divisor = g.divisor_override != 0 ? g.divisor_override : dh * W.divisor[ow];
               const A v = static_cast<A>(gr[ow]) / static_cast<A>(divisor);
               for (int64_t w = W.begin[ow]; w < W.end[ow]; w += W.step) rows[w] += v;
             }
