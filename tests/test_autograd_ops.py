@@ -193,7 +193,16 @@ def test_scan_and_selection_gradients(name, f, make):
         assert gradgradcheck(lambda x: f(x) * f(x), (x,))
 
 
-def test_views_without_a_formula_raise_at_backward():
-    x = t((4,))
-    with pytest.raises(NotImplementedError, match="unfold"):
-        x.unfold(0, 2, 1).sum().backward()
+STRIDED_VIEWS = {
+    "unfold overlapping windows": lambda x: x.unfold(1, 3, 1),
+    "unfold with gaps": lambda x: x.unfold(0, 2, 3),
+    "as_strided repeating elements": lambda x: x.as_strided((3, 3), (1, 1)),
+    "as_strided of a transposed slice": lambda x: x.t()[1:].as_strided((2, 2), (5, 1), 1),
+}
+
+
+@pytest.mark.parametrize("name", list(STRIDED_VIEWS))
+def test_strided_view_gradients(name):
+    x = t((5, 4))
+    assert gradcheck(STRIDED_VIEWS[name], (x,))
+    assert gradgradcheck(lambda x: STRIDED_VIEWS[name](x) ** 2, (x,))

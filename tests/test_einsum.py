@@ -122,13 +122,14 @@ def test_diagonal_gradient_every_offset_and_dim_order():
         assert gradgradcheck(lambda t: t.diagonal(offset, d1, d2), (x,))
 
 
-@pytest.mark.parametrize("op", [lambda x: x.as_strided((2, 2), (1, 2)), lambda x: x.unfold(0, 2, 1)])
-def test_views_without_formula_raise_at_backward(op):
-    x = pydl.randn(4, 4, requires_grad=True)
-    y = op(x)
-    assert y.requires_grad  # not silently detached
-    with pytest.raises(NotImplementedError, match="derivative for"):
-        y.sum().backward()
+def test_strided_views_match_torch_gradients():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (pydl, torch):
+        x = lib.tensor(np.arange(16.0).reshape(4, 4), requires_grad=True)
+        (x.as_strided((2, 2), (1, 2)) * 2 + x.unfold(0, 2, 1).sum(-1).sum(0)[:2]).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(*grads)
 
 
 @pytest.mark.parametrize("eq,shapes,exc,match", [

@@ -2,6 +2,7 @@
 // formula run under create_graph records its own graph) and the shape helpers every formula
 // needs. Included by the op files that define formulas, next to their forward code.
 #pragma once
+#include "autograd/inplace.h"
 #include "autograd/node.h"
 #include "ops/ops.h"
 

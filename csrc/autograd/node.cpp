@@ -3,6 +3,7 @@
 #include <atomic>
 #include <limits>
 
+#include "autograd/inplace.h"
 #include "ops/ops.h"
 
 namespace pydl::autograd {
@@ -16,6 +17,12 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
   if (is_output) {
     if (const AutogradMeta* meta = t.impl()->autograd_meta_if_any()) output_nr_ = meta->output_nr;
     data_ = alias(t);  // same memory and version counter, no grad_fn
+  } else if (t.impl()->view_base() && !(requires_grad_ && !autograd::grad_fn(t))) {
+    // A view keeps its base, whose history may later come to depend on this node (b[1] = b[0]
+    // * w): keep the memory and the history the view had now, not the view, or that is a cycle.
+    saved_fn_ = autograd::grad_fn(t);
+    if (saved_fn_) output_nr_ = t.impl()->autograd_meta_if_any()->output_nr;
+    data_ = alias(t);
   } else {
     data_ = t;
   }
@@ -30,6 +37,14 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
               data_.impl()->version(), "; expected version ", version_,
               " instead. Hint: the operation that saved it ran before the in-place change; use x.clone() before "
               "modifying x in place.");
+  }
+  if (saved_fn_) {
+    Tensor t = alias(data_);
+    AutogradMeta& meta = t.impl()->autograd_meta();
+    meta.requires_grad = true;
+    meta.grad_fn = saved_fn_;
+    meta.output_nr = output_nr_;
+    return t;
   }
   if (!is_output_ || !requires_grad_) return data_;
   Tensor t = alias(data_);  // the output again, with its grad_fn, so double backward sees it
@@ -64,8 +79,10 @@ Node::~Node() {
   owned.reserve(next_edges_.size() + saved_.size());
   for (Edge& e : next_edges_)
     if (e.node) owned.push_back(std::move(e.node));
-  for (SavedTensor& s : saved_)
+  for (SavedTensor& s : saved_) {
     if (s.data().defined()) owned.push_back(s.data().impl_ptr());
+    if (std::shared_ptr<Node> fn = s.take_history()) owned.push_back(std::move(fn));
+  }
   saved_.clear();
   if (g_pending) {
     for (auto& o : owned) g_pending->push_back(std::move(o));
@@ -185,12 +202,14 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
 }
 
 std::shared_ptr<Node> grad_fn(const Tensor& t) {
+  if (t.defined()) refresh_view_history(t);
   const AutogradMeta* meta = t.defined() ? t.impl()->autograd_meta_if_any() : nullptr;
   return meta ? meta->grad_fn : nullptr;
 }
 
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined() || !t.requires_grad()) return {};
+  refresh_view_history(t);
   AutogradMeta& meta = t.impl()->autograd_meta();
   if (meta.grad_fn) return {meta.grad_fn, meta.output_nr};
   std::shared_ptr<Node> acc = meta.grad_accumulator.lock();

@@ -34,9 +34,11 @@ class SavedTensor {
   // `owner` is the node that saved the tensor: the grad_fn of a saved output.
   Tensor unpack(const std::shared_ptr<Node>& owner) const;
   const Tensor& data() const { return data_; }
+  std::shared_ptr<Node> take_history() { return std::move(saved_fn_); }  // for ~Node
 
  private:
   Tensor data_;
+  std::shared_ptr<Node> saved_fn_;  // a saved view's history (see the constructor)
   uint32_t version_ = 0;
   uint32_t output_nr_ = 0;
   bool is_output_ = false;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "autograd/grad_mode.h"
+
 namespace pydl {
 
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Shape sizes, Shape strides,
@@ -42,7 +44,14 @@ void TensorImpl::set_sizes_and_strides(Shape sizes, Shape strides, int64_t stora
 
 TensorImpl::~TensorImpl() = default;
 
-bool TensorImpl::requires_grad() const { return autograd_ && autograd_->requires_grad; }
+bool TensorImpl::requires_grad() const {
+  const bool own = autograd_ && autograd_->requires_grad;
+  // A differentiable view written through its base (or another view) since its history was
+  // built takes part in autograd exactly when the base does; a leaf view keeps its own flag.
+  if (view_base_ && differentiable_view_ && version() != view_version_)
+    return view_base_->requires_grad() || (own && !autograd_->grad_fn);
+  return own;
+}
 
 void TensorImpl::set_requires_grad(bool r) {
   if (!r && !autograd_) return;
@@ -160,8 +169,11 @@ Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t storage
              storage_offset, ", and itemsize ", base.itemsize(), " requiring a storage size of ",
              static_cast<uint64_t>(need) * base.itemsize(), " are out of bounds for storage of size ",
              base.impl()->storage()->nbytes());
-  return Tensor(std::make_shared<TensorImpl>(base.impl()->storage(), std::move(sizes), std::move(strides),
-                                             storage_offset, base.dtype(), base.impl()->version_counter()));
+  auto view = std::make_shared<TensorImpl>(base.impl()->storage(), std::move(sizes), std::move(strides),
+                                           storage_offset, base.dtype(), base.impl()->version_counter());
+  const std::shared_ptr<TensorImpl>& root = base.impl()->view_base() ? base.impl()->view_base() : base.impl_ptr();
+  view->set_view_base(root, autograd::GradMode::is_enabled());
+  return Tensor(std::move(view));
 }
 
 Tensor alias(const Tensor& t) {

@@ -60,6 +60,21 @@ class TensorImpl {
   AutogradMeta& autograd_meta();   // created on first use
   AutogradMeta* autograd_meta_if_any() const { return autograd_.get(); }
 
+  // A view made while grad mode is on remembers the tensor it views (the root: a view of a view
+  // names the first tensor), and the version its history was built at. An in-place write
+  // through the view moves the base's history onto a CopySlices node, and a view whose version
+  // moved on gets its history rebuilt from the base's (autograd/inplace.cpp), so views never
+  // keep a stale graph, as in PyTorch.
+  const std::shared_ptr<TensorImpl>& view_base() const { return view_base_; }
+  bool is_differentiable_view() const { return view_base_ && differentiable_view_; }
+  uint32_t view_version() const { return view_version_; }
+  void set_view_base(std::shared_ptr<TensorImpl> base, bool differentiable) {
+    view_base_ = std::move(base);
+    differentiable_view_ = differentiable;
+    view_version_ = version();
+  }
+  void set_view_version(uint32_t v) { view_version_ = v; }
+
   // A 0-d tensor made from a Python number for an op (x + 2.5): type promotion treats it as a
   // number, weaker than any tensor (see core/type_promotion.h).
   bool is_wrapped_number() const { return wrapped_number_; }
@@ -84,7 +99,10 @@ class TensorImpl {
   ScalarType dtype_;
   bool is_contiguous_ = true;
   bool wrapped_number_ = false;
+  bool differentiable_view_ = false;
+  uint32_t view_version_ = 0;
   std::shared_ptr<VersionCounter> version_;
+  std::shared_ptr<TensorImpl> view_base_;
   std::unique_ptr<AutogradMeta> autograd_;
 };
 

@@ -209,8 +209,9 @@ const char* binary_name(BinaryOp op) { return binary_info(op).name; }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const OpParams& p, OutArg dest) {
   const BinaryInfo info = binary_info(op);
-  if (dest.inplace && detail::can_rebase_inplace(*dest.out, autograd::needs_grad({&a, &b})))
-    return detail::rebase_inplace(info.name, *dest.out, [&](const Tensor& self) { return binary(op, self, b, p); });
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&a, &b})))
+    return autograd::record_inplace((std::string(info.name) + "_").c_str(), *dest.out,
+                                    [&](const Tensor& self) { return binary(op, self, b, p); });
   ScalarType compute = result_type({a, b});
   ScalarType result = compute;
   switch (info.rule) {

@@ -115,4 +115,16 @@ Tensor& fill_(Tensor& t, const Scalar& value) {
 
 Tensor& zero_(Tensor& t) { return fill_(t, Scalar(int64_t(0))); }
 
+Tensor& copy_recorded(Tensor& dst, const Tensor& src) {
+  if (autograd::inplace_needs_grad(dst, autograd::needs_grad({&src}))) return autograd::record_overwrite("copy_", dst, src);
+  return copy_(dst, src);
+}
+
+Tensor& fill_recorded(Tensor& t, const Scalar& value) {
+  if (!autograd::inplace_needs_grad(t, false)) return fill_(t, value);
+  Tensor probe = empty({}, t.dtype(), Device(DeviceType::CPU));
+  fill_(probe, value);  // the raw fill's overflow check
+  return autograd::record_overwrite("fill_", t, wrap_scalar(value, t.dtype()));
+}
+
 }  // namespace pydl

@@ -99,33 +99,6 @@ void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& 
              "(...)) or run it under pydl.no_grad().");
 }
 
-bool can_rebase_inplace(const Tensor& self, bool inputs_need_grad) {
-  if (!autograd::GradMode::is_enabled() || !(inputs_need_grad || self.requires_grad())) return false;
-  const AutogradMeta* meta = self.impl()->autograd_meta_if_any();
-  const bool leaf = !meta || !meta->grad_fn;
-  if (leaf && self.requires_grad()) return false;  // PyTorch's leaf error, raised by the normal path
-  return self.impl()->storage().use_count() == 1;  // a view of self, or self a view, shares the storage
-}
-
-Tensor rebase_inplace(const char* op, Tensor& self, const std::function<Tensor(const Tensor&)>& out_of_place) {
-  const Tensor r = out_of_place(clone(self));
-  PYDL_CHECK(r.sizes() == self.sizes(), op, "_: output with shape ", self.sizes(), " doesn't match the broadcast shape ",
-             r.sizes());
-  PYDL_CHECK(can_cast(r.dtype(), self.dtype()), op, "_: result type ", r.dtype(),
-             " can't be cast to the desired output type ", self.dtype());
-  {
-    autograd::AutoGradMode no_grad(false);
-    copy_(self, r);  // bumps self's version: saved copies of the old self now fail their check
-  }
-  if (const AutogradMeta* from = r.impl()->autograd_meta_if_any(); from && from->grad_fn) {
-    AutogradMeta& meta = self.impl()->autograd_meta();
-    meta.requires_grad = true;
-    meta.grad_fn = from->grad_fn;
-    meta.output_nr = from->output_nr;
-  }
-  return self;
-}
-
 Prepared prepare_elementwise(const char* op, std::vector<Tensor> inputs, ScalarType result, OutArg dest) {
   Prepared p;
   p.inputs = std::move(inputs);

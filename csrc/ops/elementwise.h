@@ -36,13 +36,6 @@ void finish_elementwise(Prepared& p, OutArg dest);
 // Refuses in-place / out= writes autograd would need to see (see elementwise.cpp).
 void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& out, bool inplace);
 
-// x.op_(...) under autograd, for x that is not a leaf requiring grad. When no other tensor shares
-// x's memory (no view of it, and it is no view, that could be left with a stale history), the
-// op runs out of place on a copy of x -- so nothing the op saves for backward is overwritten --,
-// the result is written into x, and x's history moves onto the result's node, as PyTorch
-// rebases an in-place op's output. Otherwise returns false and the op refuses as before.
-bool can_rebase_inplace(const Tensor& self, bool inputs_need_grad);
-Tensor rebase_inplace(const char* op, Tensor& self, const std::function<Tensor(const Tensor&)>& out_of_place);
 }  // namespace detail
 
 template <typename Kernel>

@@ -69,6 +69,10 @@ Tensor clone(const Tensor& t);                                // keeps dense str
 Tensor to(const Tensor& t, std::optional<ScalarType> dtype, std::optional<Device> device, bool copy);
 Tensor& fill_(Tensor& t, const Scalar& value);
 Tensor& zero_(Tensor& t);
+// Tensor.copy_ / fill_ as Python calls them, recorded by autograd (autograd/inplace.h). The two
+// above are the raw writes every op uses on its own buffers.
+Tensor& copy_recorded(Tensor& dst, const Tensor& src);
+Tensor& fill_recorded(Tensor& t, const Scalar& value);
 
 // --- factories (factories.cpp)
 Tensor full(const Shape& sizes, const Scalar& value, std::optional<ScalarType> dtype, Device device);

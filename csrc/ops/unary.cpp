@@ -192,10 +192,38 @@ Tensor unary_backward(UnaryOp op, const OpParams& p, const Tensor& g, const Tens
   }
 }
 
+// What unary_backward reads: PyTorch saves only the result for these (so `y = x.exp()` then
+// an in-place change of x still backprops) and nothing for the piecewise-constant ones.
+bool backward_reads_input(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Relu: case UnaryOp::Exp: case UnaryOp::Exp2: case UnaryOp::Expm1: case UnaryOp::Sqrt:
+    case UnaryOp::Rsqrt: case UnaryOp::Reciprocal: case UnaryOp::Tan: case UnaryOp::Tanh: case UnaryOp::Sigmoid:
+    case UnaryOp::Erfinv: case UnaryOp::Neg: case UnaryOp::Frac: case UnaryOp::Sign: case UnaryOp::Floor:
+    case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc: case UnaryOp::RoundDecimals:
+      return false;
+    default: return true;
+  }
+}
+
+bool backward_reads_result(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Relu: case UnaryOp::Exp: case UnaryOp::Exp2: case UnaryOp::Expm1: case UnaryOp::Sqrt:
+    case UnaryOp::Rsqrt: case UnaryOp::Reciprocal: case UnaryOp::Tan: case UnaryOp::Tanh: case UnaryOp::Sigmoid:
+    case UnaryOp::Erfinv:
+      return true;
+    default: return false;
+  }
+}
+
 void record_unary(UnaryOp op, const OpParams& p, const Tensor& x, const Tensor& r) {
   const char* name = unary_info(op).name;
-  autograd::record(name, {x}, {r}, {x}, {r}, [op, p, name](const autograd::BackwardContext& c) {
-    Tensor g = unary_backward(op, p, c.grad(), c.saved[0], c.saved[1]);
+  const bool input = backward_reads_input(op), result = backward_reads_result(op);
+  std::vector<Tensor> saved_x, saved_r;
+  if (input) saved_x.push_back(x);
+  if (result) saved_r.push_back(r);
+  autograd::record(name, {x}, {r}, saved_x, saved_r, [op, p, name, input, result](const autograd::BackwardContext& c) {
+    const Tensor none;
+    Tensor g = unary_backward(op, p, c.grad(), input ? c.saved[0] : none, result ? c.saved[input ? 1 : 0] : none);
     PYDL_CHECK_NOT_IMPLEMENTED(g.defined(), "the derivative for '", name, "' is not implemented.");
     return std::vector<Tensor>{g};
   });
@@ -207,8 +235,9 @@ const char* unary_name(UnaryOp op) { return unary_info(op).name; }
 
 Tensor unary(UnaryOp op, const Tensor& x, const OpParams& p, OutArg dest) {
   const UnaryInfo info = unary_info(op);
-  if (dest.inplace && detail::can_rebase_inplace(*dest.out, autograd::needs_grad({&x})))
-    return detail::rebase_inplace(info.name, *dest.out, [&](const Tensor& self) { return unary(op, self, p); });
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&x})))
+    return autograd::record_inplace((std::string(info.name) + "_").c_str(), *dest.out,
+                                    [&](const Tensor& self) { return unary(op, self, p); });
   const ScalarType dt = x.dtype();
   ScalarType compute = dt, result = dt;
   switch (info.rule) {
@@ -279,8 +308,8 @@ Tensor pow(const Tensor& x, const Scalar& exponent, OutArg dest) {
 
 Tensor clamp(const Tensor& x, const std::optional<Scalar>& min, const std::optional<Scalar>& max, OutArg dest) {
   PYDL_CHECK(min || max, "torch.clamp: At least one of 'min' or 'max' must not be None");
-  if (dest.inplace && detail::can_rebase_inplace(*dest.out, autograd::needs_grad({&x})))
-    return detail::rebase_inplace("clamp", *dest.out, [&](const Tensor& self) { return clamp(self, min, max); });
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&x})))
+    return autograd::record_inplace("clamp_", *dest.out, [&](const Tensor& self) { return clamp(self, min, max); });
   OpParams p;
   p.has_a = min.has_value();
   p.has_b = max.has_value();

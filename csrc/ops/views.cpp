@@ -346,12 +346,17 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
                    put_back(t, d, index, 1, 1, false));
 }
 
-// Views whose gradient pydl does not compute yet still join the graph, so that backward raises
-// NotImplementedError instead of silently treating them as constants.
+// The gradient of a view that may repeat or skip elements (as_strided, unfold): added into
+// zeros shaped like t at the storage positions the view reads (autograd/inplace.cpp).
+static Tensor strided_view(const char* name, const Tensor& t, Shape sizes, Shape strides, int64_t offset) {
+  const autograd::ViewGeometry base = autograd::ViewGeometry::of(t), view{sizes, strides, offset};
+  return with_grad(name, t, make_view(t, std::move(sizes), std::move(strides), offset),
+                   autograd::strided_view_backward(base, view, t.device()));
+}
+
 Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, std::optional<int64_t> offset) {
   PYDL_CHECK(sizes.size() == strides.size(), "mismatch in length of strides and shape");
-  return with_grad("AsStridedBackward0", t, make_view(t, sizes, strides, offset.value_or(t.storage_offset())),
-                   autograd::not_implemented("as_strided"));
+  return strided_view("AsStridedBackward0", t, sizes, strides, offset.value_or(t.storage_offset()));
 }
 
 // Gradient of diagonal(t, offset, a, b): g (t's other dims, then the diagonal) put back on that
@@ -410,8 +415,7 @@ Tensor unfold(const Tensor& t, int64_t dim, int64_t size, int64_t step) {
     strides = Shape{};
     sizes.push_back(size);
     strides.push_back(1);
-    return with_grad("UnfoldBackward0", t, make_view(t, sizes, strides, t.storage_offset()),
-                     autograd::not_implemented("unfold"));
+    return strided_view("UnfoldBackward0", t, sizes, strides, t.storage_offset());
   }
   int64_t stride = strides[d];
   sizes[d] = (extent - size) / step + 1;
@@ -421,8 +425,7 @@ Tensor unfold(const Tensor& t, int64_t dim, int64_t size, int64_t step) {
   }
   sizes.push_back(size);
   strides.push_back(stride);
-  return with_grad("UnfoldBackward0", t, make_view(t, sizes, strides, t.storage_offset()),
-                   autograd::not_implemented("unfold"));
+  return strided_view("UnfoldBackward0", t, sizes, strides, t.storage_offset());
 }
 
 Tensor detach(const Tensor& t) { return alias(t); }

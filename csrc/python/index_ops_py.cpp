@@ -2,6 +2,7 @@
 // signatures: pydl.<op>(input, ...), Tensor.<op>(...), Tensor.<op>_(...) where PyTorch has
 // it, and out= where PyTorch has it. Each entry converts its Python arguments with the GIL
 // held, then releases it around the op.
+#include "autograd/inplace.h"
 #include "python/bindings.h"
 
 namespace pydl::python {
@@ -26,6 +27,12 @@ std::vector<Tensor> index_list(py::handle indices, const char* op) {
   return out;
 }
 
+// Whether an argument of an in-place op is a tensor that requires grad.
+bool arg_requires_grad(const Tensor& t) { return t.defined() && t.requires_grad(); }
+bool arg_requires_grad(const py::object& h) { return py::isinstance<TensorImpl>(h) && h.cast<Tensor>().requires_grad(); }
+template <typename T>
+bool arg_requires_grad(const T&) { return false; }
+
 // Defines pydl.<name>(input, args..., *, out=None), Tensor.<name>(args...) and, when
 // `inplace`, Tensor.<name>_(args...) from one `fn(OutArg, self, args...)`.
 template <typename... A, typename... Extra>
@@ -40,9 +47,15 @@ void def_op(py::module_& m, TensorClass& cls, const char* name, Tensor (*fn)(Out
     m.def(name, [fn](const Tensor& self, A... a) { return fn(OutArg{}, self, a...); }, py::arg("input"), extra..., doc);
   }
   cls.def(name, [fn](const Tensor& self, A... a) { return fn(OutArg{}, self, a...); }, extra..., doc);
-  if (inplace)
-    cls.def((std::string(name) + "_").c_str(), [fn](Tensor self, A... a) { return fn(OutArg::self(self), self, a...); },
-            extra..., doc);
+  if (inplace) {
+    // Under autograd the in-place form is the functional one on self's old value, recorded.
+    std::string inplace_name = std::string(name) + "_";
+    cls.def(inplace_name.c_str(), [fn, inplace_name](Tensor self, A... a) {
+      if (autograd::inplace_needs_grad(self, autograd::GradMode::is_enabled() && (arg_requires_grad(a) || ...)))
+        return autograd::record_inplace(inplace_name.c_str(), self, [&](const Tensor& old) { return fn(OutArg{}, old, a...); });
+      return fn(OutArg::self(self), self, a...);
+    }, extra..., doc);
+  }
 }
 
 // Thin wrappers: Python arguments in, GIL released around the op.

@@ -2,6 +2,7 @@
 // lists, NumPy arrays and bools are advanced indices, read with pydl::index (a copy) and written
 // with index_put_. Basic-only assignment writes through the view (copy_ or fill_).
 #include "ops/ops.h"
+#include "autograd/inplace.h"
 #include "python/bindings.h"
 
 namespace pydl::python {
@@ -175,7 +176,7 @@ void init_indexing(py::module_& m) {
       if (p.advanced.empty()) {
         Tensor target = p.view;
         py::gil_scoped_release nogil;
-        fill_(target, s);
+        fill_recorded(target, s);
         return;
       }
       v = full({}, s, self.dtype(), self.device());
@@ -185,11 +186,14 @@ void init_indexing(py::module_& m) {
     py::gil_scoped_release nogil;
     // Leading size-1 dims of the value never matter for broadcasting; PyTorch drops them.
     while (v.dim() > 0 && v.size(0) == 1) v = select(v, 0, 0);
+    Tensor target = p.view;
     if (p.advanced.empty()) {
-      Tensor target = p.view;
-      copy_(target, v);
+      copy_recorded(target, v);
+    } else if (autograd::inplace_needs_grad(target, autograd::needs_grad({&v}))) {
+      autograd::record_inplace("index_put_", target, [&](const Tensor& old) {
+        return index_put(old, p.advanced, to(v, self.dtype(), std::nullopt, false), false);
+      });
     } else {
-      Tensor target = p.view;
       index_put_(target, p.advanced, to(v, self.dtype(), std::nullopt, false), false);
     }
   });

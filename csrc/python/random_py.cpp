@@ -2,12 +2,23 @@
 #include "backend/backend.h"
 #include "core/philox.h"
 #include "ops/ops.h"
+#include "autograd/inplace.h"
 #include "python/bindings.h"
 
 namespace pydl::python {
 namespace {
 
 Generator* gen_ptr(const py::object& g) { return g.is_none() ? nullptr : g.cast<Generator*>(); }
+
+// t.uniform_() and the other random fills: drawn straight into t, or, when t is in the autograd
+// graph, into a fresh tensor written over t as a recorded overwrite (t's old value gets no grad).
+template <typename Draw>
+Tensor drawn_into(Tensor t, const char* op, const Draw& draw) {
+  if (!autograd::inplace_needs_grad(t, false)) return draw(t);
+  Tensor fresh = empty(t.sizes(), t.dtype(), t.device());
+  draw(fresh);
+  return autograd::record_overwrite(op, t, fresh);
+}
 
 std::optional<ScalarType> opt_dtype(const py::object& o) {
   if (o.is_none()) return std::nullopt;
@@ -195,17 +206,22 @@ void init_random(py::module_& m) {
      "Samples from normal distributions with the given mean(s) and std(s).");
 
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>(m.attr("Tensor"));
-  cls.def("uniform_", [](Tensor t, double from, double to, py::object g) { return uniform_(t, from, to, gen_ptr(g)); },
+  cls.def("uniform_", [](Tensor t, double from, double to, py::object g) {
+        return drawn_into(t, "uniform_", [&](Tensor& d) { return uniform_(d, from, to, gen_ptr(g)); });
+      },
           py::arg("from_") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("normal_", [](Tensor t, double mean, double std, py::object g) { return normal_(t, mean, std, gen_ptr(g)); },
+      .def("normal_", [](Tensor t, double mean, double std, py::object g) {
+        return drawn_into(t, "normal_", [&](Tensor& d) { return normal_(d, mean, std, gen_ptr(g)); });
+      },
            py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none())
       .def("bernoulli_", [](Tensor t, py::object p, py::object g) -> Tensor {
-        if (!py::isinstance<TensorImpl>(p)) return bernoulli_(t, p.cast<double>(), gen_ptr(g));
+        if (!py::isinstance<TensorImpl>(p))
+          return drawn_into(t, "bernoulli_", [&](Tensor& d) { return bernoulli_(d, p.cast<double>(), gen_ptr(g)); });
         // Per-element probabilities, broadcast to t's shape.
         Tensor probs = p.cast<Tensor>();
         if (!is_floating(probs.dtype())) probs = to(probs, default_dtype(), std::nullopt, false);
         Tensor draws = bernoulli(expand(probs, t.sizes()), gen_ptr(g));
-        return copy_(t, draws);
+        return copy_recorded(t, draws);
       }, py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none())
       .def("random_", [](Tensor t, std::optional<int64_t> from, std::optional<int64_t> to, py::object g) {
         if (from && to) return random_int_(t, *from, *to, gen_ptr(g));

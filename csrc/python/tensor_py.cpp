@@ -133,6 +133,10 @@ void init_tensor(py::module_& m) {
       .def("get_device", [](T t) { return t.device().is_cpu() ? -1 : int(t.device().index); })
       .def("_version_counter_value", [](T t) { return t.impl()->version(); })
       .def_property_readonly("_version", [](T t) { return t.impl()->version(); })
+      .def_property_readonly("_base", [](T t) -> Tensor {
+        return t.impl()->view_base() ? Tensor(t.impl()->view_base()) : Tensor();
+      }, "The tensor this one is a view of (None when it is not a view).")
+      .def("_is_view", [](T t) { return t.impl()->view_base() != nullptr; })
       // --- autograd fields (the autograd engine extends these)
       .def_property("requires_grad", [](T t) { return t.requires_grad(); },
                     [](T t, py::handle r) {
@@ -171,6 +175,7 @@ void init_tensor(py::module_& m) {
           })
       .def("detach", [](T t) { return detach(t); }, "A new tensor sharing memory, cut from the autograd graph.")
       .def("detach_", [](T t) {
+        PYDL_CHECK(!t.impl()->is_differentiable_view(), "Can't detach views in-place. Use detach() instead.");
         if (AutogradMeta* meta = t.impl()->autograd_meta_if_any()) {
           meta->grad_fn.reset();
           meta->requires_grad = false;
@@ -219,7 +224,7 @@ void init_tensor(py::module_& m) {
       .def("contiguous", [](T t, py::kwargs) { return contiguous(t); })
       // --- copies and conversions
       .def("clone", [](T t, py::kwargs) { return clone(t); })
-      .def("copy_", [](Tensor t, T src, bool) { return copy_(t, src); }, py::arg("src"), py::arg("non_blocking") = false)
+      .def("copy_", [](Tensor t, T src, bool) { return copy_recorded(t, src); }, py::arg("src"), py::arg("non_blocking") = false)
       .def("to", &to_method, "to(dtype) / to(device) / to(device, dtype) / to(other): converted (or the same) tensor.")
       .def("cpu", [](T t) { return to(t, std::nullopt, Device(DeviceType::CPU), false); })
       .def("cuda", [](T t, py::object device, bool) {
@@ -243,11 +248,11 @@ void init_tensor(py::module_& m) {
           Tensor value = v.cast<Tensor>();
           PYDL_CHECK(value.dim() == 0, "fill_ only supports 0-dimension value tensor but got tensor with ",
                      value.dim(), " dimensions.");
-          return copy_(t, value);
+          return copy_recorded(t, value);
         }
-        return fill_(t, scalar_from_python(v, "fill_(): argument 'value'"));
+        return fill_recorded(t, scalar_from_python(v, "fill_(): argument 'value'"));
       }, py::arg("value"))
-      .def("zero_", [](Tensor t) { return zero_(t); })
+      .def("zero_", [](Tensor t) { return fill_recorded(t, Scalar(int64_t(0))); })
       .def("item", &item, "The value of a one-element tensor as a Python number.")
       .def("tolist", &tolist, "The tensor as (nested) Python lists of numbers.")
       // --- Python protocol
