@@ -168,6 +168,35 @@ def test_grad_modes():
     pydl.set_grad_enabled(True)
 
 
+def test_inference_mode_makes_inference_tensors_with_torchs_rules():
+    for lib in (pydl, pytest.importorskip("torch")):
+        w = lib.ones(3, requires_grad=True)
+        normal = lib.ones(3)
+        with lib.inference_mode():
+            assert lib.is_inference_mode_enabled() and not lib.is_grad_enabled()
+            x = lib.ones(3) * 2
+            assert x.is_inference() and (w * 2).grad_fn is None
+            assert not normal[1:].is_inference()  # a view of a normal tensor stays normal
+            x.add_(1)                              # in place inside the mode: fine
+            with lib.inference_mode(False):
+                assert not lib.is_inference_mode_enabled() and lib.is_grad_enabled()
+        assert not lib.is_inference_mode_enabled() and lib.is_grad_enabled()
+        assert not x.clone().is_inference() and not normal.is_inference()
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+            x.mul_(2)
+        with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+            w * x
+        (w + x).sum().backward()                   # add saves nothing: allowed, as in torch
+        assert w.grad.tolist() == [1.0, 1.0, 1.0]
+        with pytest.raises(RuntimeError, match="requires_grad=True on inference tensor"):
+            x.requires_grad_()
+
+        @lib.inference_mode()
+        def f(t):
+            return t * 2
+        assert f(normal).is_inference()
+
+
 def test_detach_and_requires_grad_rules():
     x = leaf([1.0])
     y = x * 2.0
@@ -275,12 +304,15 @@ def test_cumprod_and_logcumsumexp_gradients(values, dim):
         assert pydl.autograd.gradgradcheck(lambda t: pydl.cumprod(t, dim), (x,))
 
 
-def test_logcumsumexp_gradient_does_not_overflow_and_refuses_double_backward():
+def test_logcumsumexp_gradient_does_not_overflow_and_has_a_second_derivative():
     x = pydl.tensor([1000.0, 1001.0, 999.0], dtype=pydl.float64, requires_grad=True)
     pydl.logcumsumexp(x, 0).sum().backward()
     assert all(abs(v) < 10 for v in x.grad.tolist())
-    with pytest.raises(NotImplementedError, match="double backward"):
-        pydl.autograd.grad(pydl.logcumsumexp(x, 0).sum(), x, create_graph=True)
+    (g,) = pydl.autograd.grad(pydl.logcumsumexp(x, 0).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), x.grad.numpy(), rtol=1e-12)
+    y = pydl.tensor(np.random.default_rng(1).normal(size=(3, 4)), dtype=pydl.float64, requires_grad=True)
+    for dim in (0, 1):
+        assert pydl.autograd.gradgradcheck(lambda t: pydl.logcumsumexp(t, dim), (y,))
 
 
 @pytest.mark.parametrize("name,f,shape", [

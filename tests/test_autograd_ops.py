@@ -159,13 +159,63 @@ def test_writes_through_indices_gradients():
     assert gradgradcheck(lambda x: x[IDX] * x[IDX], (t((3,)),))
 
 
-def test_writes_without_a_formula_raise_at_backward_not_silently():
-    a = t((3,))
-    y = a.put(pydl.tensor([1]), pydl.tensor([0.0], dtype=pydl.float64)).sum()
-    with pytest.raises(NotImplementedError, match="PutBackward0"):
-        y.backward()
+SCATTER_INDEX = pydl.tensor([[0, 1, 2], [0, 1, 1], [3, 1, 0], [0, 2, 2], [3, 3, 0]])
+
+
+def _with_zeros(x, pair=False):
+    """x with exact zeros to exercise prod's zero rule: one alone in its group, and with `pair`
+    two that land in one group (SCATTER_INDEX sends rows 1 and 2 of column 1 to row 1)."""
+    x = x.detach().clone()
+    x[0, 0] = 0.0
+    x[1, 1] = 0.0
+    if pair:
+        x[2, 1] = 0.0
+    return x.requires_grad_()
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin", "prod"])
+@pytest.mark.parametrize("include_self", [True, False], ids=["include_self", "exclude_self"])
+def test_scatter_reduce_gradients(reduce, include_self):
+    a, s = t((4, 3)), t((5, 3))
+    if reduce == "prod":
+        s = _with_zeros(s)
+    f = lambda a, s: a.scatter_reduce(0, SCATTER_INDEX, s, reduce, include_self=include_self)  # noqa: E731
+    assert gradcheck(f, (a, s))
+    if reduce in ("sum", "mean", "prod"):
+        assert gradgradcheck(f, (a, s))
+    if reduce == "prod":
+        assert gradcheck(f, (a, _with_zeros(s, pair=True)))
+        with pytest.raises(NotImplementedError, match="Double backward"):
+            gradgradcheck(f, (a, _with_zeros(s, pair=True)))
+
+
+def test_scatter_reduce_gradients_match_torch_on_ties():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (pydl, torch):
+        a = lib.tensor([[1.0, 2.0], [3.0, 3.0]], requires_grad=True)
+        s = lib.tensor([[1.0, 5.0], [1.0, 3.0], [3.0, 0.0]], requires_grad=True)
+        lib.scatter_reduce(a, 0, lib.tensor([[0, 1], [0, 1], [1, 0]]), s, "amax").sum().backward()
+        grads.append((a.grad.numpy(), s.grad.numpy()))
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs)
+
+
+def test_put_and_masked_scatter_gradients():
+    mask = pydl.tensor([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
+    assert gradcheck(lambda a, s: a.masked_scatter(mask, s), (t((3, 4)), t((9,))))
+    assert gradcheck(lambda a, s: a.masked_scatter(mask[0], s), (t((3, 4)), t((2, 4))))  # broadcast mask
+    assert gradgradcheck(lambda a, s: a.masked_scatter(mask, s) ** 2, (t((3, 4)), t((9,))))
+    idx = pydl.tensor([[1, 5], [-1, 0]])
+    assert gradcheck(lambda a, s: a.put(idx, s), (t((3, 4)), t((2, 2))))
+    dups = pydl.tensor([1, 1, 7])
+    assert gradcheck(lambda a, s: a.put(dups, s, accumulate=True), (t((3, 4)), t((3,))))
+    assert gradgradcheck(lambda a, s: a.put(idx, s) ** 2, (t((3, 4)), t((2, 2))))
+
+
+def test_inplace_write_on_a_leaf_is_refused():
     with pytest.raises(RuntimeError, match="leaf Variable"):
-        a.index_fill_(0, pydl.tensor([1]), 0.0)
+        t((3,)).index_fill_(0, pydl.tensor([1]), 0.0)
 
 
 SCANS_AND_SELECTION = [  # name, f, input maker

@@ -9,6 +9,14 @@ struct GradMode {
   static void set_enabled(bool enabled);
 };
 
+// inference_mode: grad mode off, and every tensor made inside is an inference tensor, which
+// autograd refuses to save and which cannot be written in place outside the mode (PyTorch's
+// rules: such a tensor never had a version counter worth trusting).
+struct InferenceMode {
+  static bool is_enabled();
+  static void set_enabled(bool enabled);
+};
+
 // Sets grad mode for a C++ scope and restores the previous one on exit.
 class AutoGradMode {
  public:

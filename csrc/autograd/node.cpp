@@ -12,6 +12,8 @@ namespace pydl::autograd {
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
   if (!t.defined()) return;
+  PYDL_CHECK(!t.impl()->is_inference(), "Inference tensors cannot be saved for backward. To work around you can make "
+             "a clone to get a normal tensor and use it in autograd.");
   version_ = t.impl()->version();
   requires_grad_ = t.requires_grad();
   if (is_output) {

@@ -16,7 +16,14 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Shape sizes, Shape stri
       storage_offset_(storage_offset),
       dtype_(dtype),
       version_(version ? std::move(version) : std::make_shared<VersionCounter>()) {
+  inference_ = autograd::InferenceMode::is_enabled();
   refresh();
+}
+
+void TensorImpl::check_inference_write() const {
+  PYDL_CHECK(!inference_ || autograd::InferenceMode::is_enabled(),
+             "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a "
+             "normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.");
 }
 
 void TensorImpl::refresh() {
@@ -58,6 +65,8 @@ void TensorImpl::set_requires_grad(bool r) {
   PYDL_CHECK(r || !autograd_->grad_fn,
              "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a "
              "subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+  PYDL_CHECK(!r || !inference_ || autograd::InferenceMode::is_enabled(),
+             "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
   PYDL_CHECK(!r || is_floating(dtype_),
              "only Tensors of floating point dtype can require gradients (got ", dtype_, ")");
   autograd_meta().requires_grad = r;
@@ -173,12 +182,15 @@ Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t storage
                                            storage_offset, base.dtype(), base.impl()->version_counter());
   const std::shared_ptr<TensorImpl>& root = base.impl()->view_base() ? base.impl()->view_base() : base.impl_ptr();
   view->set_view_base(root, autograd::GradMode::is_enabled());
+  view->set_inference(base.impl()->is_inference());  // a view of a normal tensor stays normal, as in PyTorch
   return Tensor(std::move(view));
 }
 
 Tensor alias(const Tensor& t) {
-  return Tensor(std::make_shared<TensorImpl>(t.impl()->storage(), t.sizes(), t.strides(),
-                                             t.storage_offset(), t.dtype(), t.impl()->version_counter()));
+  auto a = std::make_shared<TensorImpl>(t.impl()->storage(), t.sizes(), t.strides(), t.storage_offset(), t.dtype(),
+                                        t.impl()->version_counter());
+  a->set_inference(t.impl()->is_inference());
+  return Tensor(std::move(a));
 }
 
 bool is_non_overlapping_and_dense(const Tensor& t) {

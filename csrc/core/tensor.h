@@ -53,7 +53,15 @@ class TensorImpl {
   }
   const std::shared_ptr<VersionCounter>& version_counter() const { return version_; }
   uint32_t version() const { return version_->version.load(std::memory_order_relaxed); }
-  void bump_version() { version_->version.fetch_add(1, std::memory_order_relaxed); }
+  void bump_version() {
+    if (inference_) check_inference_write();
+    version_->version.fetch_add(1, std::memory_order_relaxed);
+  }
+  // Made under inference_mode (see autograd/grad_mode.h).
+  bool is_inference() const { return inference_; }
+  void set_inference(bool inference) { inference_ = inference; }
+  // Raises PyTorch's error for an in-place write into an inference tensor outside the mode.
+  void check_inference_write() const;
 
   bool requires_grad() const;
   void set_requires_grad(bool r);  // checks the dtype can carry gradients
@@ -100,6 +108,7 @@ class TensorImpl {
   bool is_contiguous_ = true;
   bool wrapped_number_ = false;
   bool differentiable_view_ = false;
+  bool inference_ = false;
   uint32_t view_version_ = 0;
   std::shared_ptr<VersionCounter> version_;
   std::shared_ptr<TensorImpl> view_base_;

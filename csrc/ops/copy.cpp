@@ -43,6 +43,7 @@ static void copy_across_devices(Tensor& dst, const Tensor& src) {
 
 Tensor& copy_(Tensor& dst, const Tensor& src) {
   check_writable(dst, "copy_");
+  dst.impl()->check_inference_write();
   if (!dst.is_same(src)) {
     Tensor s = src;
     // Reading and writing overlapping memory in one pass would read already-written values.
@@ -108,6 +109,7 @@ Tensor& fill_(Tensor& t, const Scalar& value) {
                               value.is_float() ? 0 : value.to_int()),
              "value ", value,
              " cannot be converted to type ", t.dtype(), " without overflow");
+  t.impl()->check_inference_write();
   if (t.numel() > 0) backend(t.device().type).fill(t, value);
   t.bump_version();
   return t;

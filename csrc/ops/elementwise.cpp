@@ -113,6 +113,7 @@ Prepared prepare_elementwise(const char* op, std::vector<Tensor> inputs, ScalarT
     return p;
   }
   Tensor& out = *dest.out;
+  out.impl()->check_inference_write();
   check_autograd_target(op, autograd::needs_grad(p.inputs), out, dest.inplace);
   if (dest.inplace) {
     PYDL_CHECK(out.sizes() == shape, op, ": output with shape ", out.sizes(), " doesn't match the broadcast shape ",

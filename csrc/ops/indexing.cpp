@@ -214,9 +214,11 @@ static AdvancedIndex make_advanced_index(const Tensor& self, const std::vector<T
 using namespace detail;
 
 Tensor detail::with_history(const char* name, const Tensor& out, const std::vector<Tensor>& inputs, OutArg dest,
-                            const std::vector<Tensor>& saved, autograd::BackwardFn fn) {
+                            const std::vector<Tensor>& saved, autograd::BackwardFn fn, bool save_result) {
   if (dest.out || !is_floating(out.dtype()) || !autograd::needs_grad(inputs)) return out;
-  autograd::record(name, inputs, {out}, saved, {}, fn ? std::move(fn) : autograd::not_implemented(name));
+  std::vector<Tensor> saved_out;
+  if (save_result) saved_out.push_back(out);
+  autograd::record(name, inputs, {out}, saved, saved_out, fn ? std::move(fn) : autograd::not_implemented(name));
   return out;
 }
 

@@ -49,7 +49,8 @@ std::pair<Scalar, Scalar> min_max(const Tensor& t);
 
 // The history of an out-of-place indexing op's result: `fn` when the op has a formula, else a
 // node that raises NotImplementedError at backward (never a silently wrong gradient).
+// `save_result`: the formula also reads the result, as the last saved tensor.
 Tensor with_history(const char* name, const Tensor& out, const std::vector<Tensor>& inputs, OutArg dest,
-                    const std::vector<Tensor>& saved = {}, autograd::BackwardFn fn = {});
+                    const std::vector<Tensor>& saved = {}, autograd::BackwardFn fn = {}, bool save_result = false);
 
 }  // namespace pydl::detail

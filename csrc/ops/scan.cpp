@@ -149,10 +149,16 @@ Tensor logcumsumexp(const Tensor& x, int64_t dim, OutArg dest) {
   autograd::record("LogcumsumexpBackward0", {x}, {out}, {x}, {out}, [d](const autograd::BackwardContext& c) {
     const Tensor &g = c.grad(), &x = c.saved[0], &y = c.saved[1];
     if (g.dim() == 0) return std::vector<Tensor>{g};
-    // Under create_graph this formula's own derivative comes out wrong (checked with
-    // gradgradcheck), so refuse rather than return a wrong second derivative.
-    PYDL_CHECK_NOT_IMPLEMENTED(!autograd::GradMode::is_enabled(), "the derivative of logcumsumexp's backward "
-                               "(double backward, create_graph=True) is not implemented.");
+    if (autograd::GradMode::is_enabled()) {
+      // Under create_graph the log-space form below differentiates through -inf entries into
+      // NaNs, so the recorded formula is the direct one, shifted by the slice's last (largest)
+      // y: exp(x_i - c) * sum_{j >= i} g_j exp(c - y_j). It can over/underflow only where the
+      // scan spans hundreds of e-folds.
+      const int64_t n = x.size(d);
+      const Tensor c = detach(narrow(y, d, n - 1, 1));
+      const Tensor tail = flip(cumsum(flip(g * unary(UnaryOp::Exp, c - y), {d}), d, std::nullopt), {d});
+      return std::vector<Tensor>{unary(UnaryOp::Exp, x - c) * tail};
+    }
     // log(w) where w > 0, else -inf; the inner where keeps log's own gradient finite (double
     // backward) where w <= 0.
     auto part = [&](const Tensor& w) {

@@ -85,6 +85,87 @@ ScatterReduce reduce_mode(const std::string& reduce, bool mean_ok, const char* o
   return ScatterReduce::None;
 }
 
+const char* reduce_name(ScatterReduce mode) {
+  switch (mode) {
+    case ScatterReduce::Prod: return "prod";
+    case ScatterReduce::Amax: return "amax";
+    case ScatterReduce::Amin: return "amin";
+    default: return "sum";
+  }
+}
+
+Tensor number(double v, ScalarType dt) { return wrap_scalar(Scalar(v), dt); }
+
+// src may be larger than index in every dim (scatter reads only its leading block): that block,
+// and a gradient for it padded with zeros back to src's shape.
+Tensor leading_block(Tensor src, const Shape& sizes) {
+  for (size_t d = 0; d < sizes.size() && src.dim() > 0; ++d)
+    if (src.size(d) != sizes[d]) src = narrow(src, d, 0, sizes[d]);
+  return src;
+}
+
+Tensor zero_padded(Tensor g, const Shape& sizes) {
+  for (size_t d = 0; d < sizes.size() && g.dim() > 0; ++d) {
+    if (g.size(d) == sizes[d]) continue;
+    Shape rest = g.sizes();
+    rest[d] = sizes[d] - g.size(d);
+    g = cat({g, full(rest, Scalar(0.0), g.dtype(), g.device())}, static_cast<int64_t>(d));
+  }
+  return g;
+}
+
+// PyTorch's gradients of scatter_reduce (saved: self, src, index, result). amax/amin split the
+// gradient evenly between every element equal to the result; prod divides by the factor, with
+// zeros handled by recomputing the product without them. With include_self=False the
+// scattered-to elements of self did not take part, so they get none.
+autograd::BackwardFn scatter_reduce_backward(int64_t dim, std::string reduce, bool include_self) {
+  return [dim, reduce, include_self](const autograd::BackwardContext& c) {
+    const Tensor &self = c.saved[0], &idx = c.saved[2], &result = c.saved[3];
+    const Tensor src = leading_block(c.saved[1], idx.sizes());
+    const Tensor& g = c.grad();
+    const ScalarType dt = self.dtype();
+    Tensor grad_self, grad_src;
+    if (reduce == "sum") {
+      grad_self = g;
+      grad_src = gather(g, dim, idx);
+    } else if (reduce == "mean") {
+      Tensor n = full(self.sizes(), Scalar(int64_t(include_self ? 1 : 0)), dt, self.device());
+      n = scatter(n, dim, idx, full(idx.sizes(), Scalar(int64_t(1)), dt, self.device()), "add");
+      n = where(binary(BinaryOp::Eq, n, number(0, dt)), number(1, dt), n);
+      grad_self = g / n;
+      grad_src = gather(grad_self, dim, idx);
+    } else if (reduce == "amax" || reduce == "amin") {
+      const Tensor value = gather(result, dim, idx);
+      const Tensor self_is = to(binary(BinaryOp::Eq, self, result), dt, std::nullopt, false);
+      const Tensor src_is = to(binary(BinaryOp::Eq, src, value), dt, std::nullopt, false);
+      const Tensor share = g / scatter(self_is, dim, idx, src_is, "add");
+      grad_self = self_is * share;
+      grad_src = src_is * gather(share, dim, idx);
+    } else {  // prod
+      const Tensor self_zero = binary(BinaryOp::Eq, self, number(0, dt));
+      const Tensor masked_self = where(self_zero, number(1, dt), self);
+      grad_self = g * scatter_reduce(masked_self, dim, idx, src, "prod", include_self) / masked_self;
+      const Tensor src_zero = binary(BinaryOp::Eq, src, number(0, dt));
+      const Tensor zeros_in_group = gather(
+          scatter(full(self.sizes(), Scalar(0.0), dt, self.device()), dim, idx, to(src_zero, dt, std::nullopt, false),
+                  "add"), dim, idx);
+      // Two zeros in one product make the second derivative need products without both: PyTorch
+      // refuses that double backward, and so does pydl (the first derivative is exact).
+      PYDL_CHECK_NOT_IMPLEMENTED(!autograd::GradMode::is_enabled() ||
+                                 !item(any(binary(BinaryOp::Gt, zeros_in_group, number(1, dt)), std::nullopt)).to_bool(),
+                                 "scatter_reduce(): Double backward is unsupported for src when >1 zeros in src are "
+                                 "scattered to the same position");
+      const Tensor single_zero = binary(BinaryOp::LogicalAnd, src_zero, binary(BinaryOp::Eq, zeros_in_group, number(1, dt)));
+      const Tensor without_it = scatter_reduce(self, dim, idx, where(single_zero, number(1, dt), src), "prod", include_self);
+      grad_src = where(single_zero, gather(g * without_it, dim, idx),
+                       gather(g * result, dim, idx) / where(src_zero, number(1, dt), src));
+    }
+    if (!include_self) grad_self = scatter(grad_self, dim, idx, wrap_scalar(Scalar(0.0)), "");
+    return std::vector<Tensor>{c.needs(0) ? grad_self : Tensor(),
+                               c.needs(1) ? zero_padded(grad_src, c.saved[1].sizes()) : Tensor()};
+  };
+}
+
 }  // namespace
 
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
@@ -106,11 +187,12 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
     return with_history("ScatterBackward0", out, {self, src}, dest);
   // Plain scatter overwrites self where it writes; scatter add keeps it. src's gradient is gathered.
   const bool overwrite = mode == ScatterReduce::None;
+  const Shape src_sizes = src.sizes();
   return with_history("ScatterBackward0", out, {self, src}, dest, {idx},
-                      [dim, overwrite, is_value](const autograd::BackwardContext& c) {
+                      [dim, overwrite, is_value, src_sizes](const autograd::BackwardContext& c) {
     std::vector<Tensor> g(2);
     if (c.needs(0)) g[0] = overwrite ? scatter(c.grad(), dim, c.saved[0], wrap_scalar(Scalar(0.0)), "") : c.grad();
-    if (c.needs(1) && !is_value) g[1] = gather(c.grad(), dim, c.saved[0]);
+    if (c.needs(1) && !is_value) g[1] = zero_padded(gather(c.grad(), dim, c.saved[0]), src_sizes);
     return g;
   });
 }
@@ -149,12 +231,9 @@ Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, cons
     div(out, count, is_floating(dt) ? "" : "floor", OutArg::self(out));
   }
   out.bump_version();
-  if (mode != ScatterReduce::Sum || reduce == "mean" || !include_self)
-    return with_history("ScatterReduceBackward0", out, {self, src}, dest);
-  return with_history("ScatterReduceBackward0", out, {self, src}, dest, {idx},
-                      [dim](const autograd::BackwardContext& c) {
-    return std::vector<Tensor>{c.needs(0) ? c.grad() : Tensor(), c.needs(1) ? gather(c.grad(), dim, c.saved[0]) : Tensor()};
-  });
+  return with_history("ScatterReduceBackward0", out, {self, src}, dest, {self, src, idx},
+                      scatter_reduce_backward(dim, reduce == "mean" ? "mean" : reduce_name(mode), include_self),
+                      /*save_result=*/true);
 }
 
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha,
@@ -231,7 +310,22 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
              " elements (the number of True values in mask), but got ", source.numel());
   Tensor vals = narrow(reshape(source, {-1}), 0, 0, count);
   index_put_(target, {m}, vals, false);
-  return with_history("MaskedScatterBackward0", out, {self, source}, dest);
+  const Shape self_sizes = self.sizes(), source_sizes = source.sizes();
+  // self keeps the gradient where the mask is False; source's first `count` elements get the
+  // masked gradient in order, the rest none.
+  return with_history("MaskedScatterBackward0", out, {self, source}, dest, {expand(mask, out.sizes())},
+                      [self_sizes, source_sizes](const autograd::BackwardContext& c) {
+    const Tensor& g = c.grad();
+    const Tensor& m = c.saved[0];
+    std::vector<Tensor> grads(2);
+    if (c.needs(0)) grads[0] = autograd::sum_to(where(m, wrap_scalar(Scalar(0.0), g.dtype()), g), self_sizes);
+    if (c.needs(1)) {
+      Tensor picked = masked_select(g, m);
+      const int64_t rest = shape_numel(source_sizes) - picked.numel();
+      grads[1] = reshape(cat({picked, full({rest}, Scalar(0.0), g.dtype(), g.device())}, 0), source_sizes);
+    }
+    return grads;
+  });
 }
 
 Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate, OutArg dest) {
@@ -255,7 +349,15 @@ Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool a
     if (!out.is_contiguous()) copy_(out, view(flat, out.sizes()));
   }
   out.bump_version();
-  return with_history("PutBackward0", out, {self, source}, dest);
+  const Shape source_sizes = source.sizes();
+  return with_history("PutBackward0", out, {self, source}, dest, {index},
+                      [accumulate, source_sizes](const autograd::BackwardContext& c) {
+    const Tensor& g = c.grad();
+    std::vector<Tensor> grads(2);
+    if (c.needs(0)) grads[0] = accumulate ? g : put(g, c.saved[0], full(source_sizes, Scalar(0.0), g.dtype(), g.device()), false);
+    if (c.needs(1)) grads[1] = reshape(take(g, c.saved[0]), source_sizes);
+    return grads;
+  });
 }
 
 Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_t minlength) {

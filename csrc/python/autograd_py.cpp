@@ -111,6 +111,8 @@ void init_autograd(py::module_& m) {
       .def("__repr__", [](const Node& n) { return "<" + n.name() + " object>"; });
 
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>(m.attr("Tensor"));
+  cls.def("is_inference", [](T t) { return t.impl()->is_inference(); },
+          "Whether this tensor was made under inference_mode (autograd will not save it).");
   cls.def_property_readonly("is_leaf", [](T t) { return !autograd::grad_fn(t); },
                             "True for tensors not computed by a recorded op (their grad accumulates).")
       .def_property_readonly("grad_fn", [](T t) { return autograd::grad_fn(t); },
@@ -154,6 +156,9 @@ void init_autograd(py::module_& m) {
         py::arg("create_graph"), py::arg("inputs"), py::arg("allow_unused"), py::arg("accumulate"));
   m.def("is_grad_enabled", &autograd::GradMode::is_enabled, "Whether ops record autograd history on this thread.");
   m.def("_set_grad_enabled", &autograd::GradMode::set_enabled, py::arg("enabled"));
+  m.def("is_inference_mode_enabled", &autograd::InferenceMode::is_enabled,
+        "Whether inference_mode is on on this thread (tensors made now are inference tensors).");
+  m.def("_set_inference_mode", &autograd::InferenceMode::set_enabled, py::arg("enabled"));
 }
 
 }  // namespace pydl::python

@@ -8,7 +8,8 @@ import inspect
 
 from .. import _C
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "is_inference_mode_enabled"]
 
 is_grad_enabled = _C.is_grad_enabled
 
@@ -87,10 +88,15 @@ class set_grad_enabled(_GradModeContext):
 
 
 class inference_mode(_GradModeContext):
-    """``inference_mode(mode=True)``: like ``no_grad`` (pydl has no separate inference tensors, so
-    this is no_grad with PyTorch's signature)."""
+    """``inference_mode(mode=True)``: ``no_grad`` that also marks every tensor made inside as an
+    inference tensor (``t.is_inference()``), as in PyTorch. Autograd refuses to save inference
+    tensors for backward, and they cannot be modified in place outside the mode; clone one to
+    get a normal tensor. ``mode=False`` turns it off again inside an enclosing block."""
 
     def __init__(self, mode=True):
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode(): argument 'mode' must be bool, not {type(mode).__name__}")
+        self._inference = mode
         self._mode = not mode
 
     def __new__(cls, mode=True):
@@ -98,5 +104,17 @@ class inference_mode(_GradModeContext):
             return cls()(mode)
         return super().__new__(cls)
 
+    def __enter__(self):
+        self._previous_inference = _C.is_inference_mode_enabled()
+        _C._set_inference_mode(self._inference)
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _C._set_inference_mode(self._previous_inference)
+        return super().__exit__(*exc)
+
     def clone(self):
-        return self.__class__(not self._mode)
+        return self.__class__(self._inference)
+
+
+is_inference_mode_enabled = _C.is_inference_mode_enabled
