@@ -10,6 +10,14 @@ import pydl
 torch = pytest.importorskip("torch")
 
 CHAINS = {
+    "addcmul_ addcdiv_": lambda x, w: (x.addcmul_(w, w, value=2), x.addcdiv_(w, w * w + 1, value=0.5)),
+    "lerp_ then clamp_ by tensors": lambda x, w: (x.lerp_(w, 0.3), x.clamp_(min=w * 0 - 0.5, max=w * 0 + 0.5)),
+    "cumsum_ cumprod_": lambda x, w: (x.cumsum_(1), x.cumprod_(0)),
+    "addmm_": lambda x, w: x.addmm_(w, w.t() @ w, beta=0.5, alpha=2),
+    "baddbmm_ / addbmm_ / addmv_": lambda x, w: (x[None].baddbmm_(w[None], (w.t() @ w)[None]),
+                                                x.addbmm_(w[None], (w.t() @ w)[None]),
+                                                x[0].addmv_(w.t(), w[:, 0])),
+    "eq_ (a constant result)": lambda x, w: x.eq_(w),
     "add_ mul_ sub_ exp_": lambda x, w: (x.add_(1), x.mul_(0.5), x.sub_(w, alpha=2), x.exp_()),
     "mul_ by a tensor": lambda x, w: x.mul_(w),
     "x *= w; x += 1": lambda x, w: (x.__imul__(w), x.__iadd__(1)),

@@ -95,9 +95,10 @@ Tensor& commit(const char* op, Tensor& self, const Tensor& r) {
     meta.grad_fn = from->grad_fn;
     meta.output_nr = from->output_nr;
   } else {
-    // Overwritten by a constant: the old value gets no gradient, but self stays in the graph.
-    auto node = std::make_shared<FunctionNode>("FillBackward0", std::vector<Edge>{before},
-                                               [](const BackwardContext&) { return std::vector<Tensor>(1); });
+    // Overwritten by a constant: the old value gets a zero gradient, and self stays in the graph.
+    auto node = std::make_shared<FunctionNode>("FillBackward0", std::vector<Edge>{before}, [](const BackwardContext& c) {
+      return std::vector<Tensor>{full(c.grad().sizes(), Scalar(0.0), c.grad().dtype(), c.grad().device())};
+    });
     node->add_input(self);
     set_history(self, node);
   }

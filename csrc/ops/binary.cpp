@@ -302,6 +302,8 @@ Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& weight, OutArg dest)
   PYDL_CHECK_NOT_IMPLEMENTED(is_floating(a.dtype()), "\"lerp_kernel_scalar\" not implemented for '", a.dtype(), "'");
   PYDL_CHECK(weight.impl()->is_wrapped_number() || weight.dtype() == a.dtype(), "lerp: expected dtype ", a.dtype(),
              " for `weight` but got dtype ", weight.dtype());
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&b, &weight})))
+    return autograd::record_inplace("lerp_", *dest.out, [&](const Tensor& self) { return lerp(self, b, weight); });
   const ScalarType dt = a.dtype();
   Tensor r = run_elementwise("lerp", {a, b, cast_operand(weight, dt)}, dt, dest,
                              [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::Lerp, it, {}); });
@@ -311,9 +313,8 @@ Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& weight, OutArg dest)
     const bool scalar_weight = weight.impl()->is_wrapped_number();
     autograd::record(scalar_weight ? "LerpBackward0" : "LerpBackward1", {a, b, weight}, {r}, {a, b, weight}, {},
                      [sa, sb, sw](const autograd::BackwardContext& c) {
-                       const Tensor &x = c.saved[0], &y = c.saved[1], &w = c.saved[2];
-                       const Tensor& g = c.grad();
-                       return std::vector<Tensor>{c.needs(0) ? autograd::sum_to(g * (1.0 - w), sa) : Tensor(),
+                       const Tensor &x = c.saved[0], &y = c.saved[1], &w = c.saved[2], &g = c.grad();
+                       return std::vector<Tensor>{c.needs(0) ? autograd::sum_to(g - g * w, sa) : Tensor(),  // not 1 - w: two numbers compute in float32
                                                   c.needs(1) ? autograd::sum_to(g * w, sb) : Tensor(),
                                                   c.needs(2) ? autograd::sum_to(g * (y - x), sw) : Tensor()};
                      });
@@ -322,6 +323,8 @@ Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& weight, OutArg dest)
 }
 
 Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max, OutArg dest) {
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&min, &max})))
+    return autograd::record_inplace("clamp_", *dest.out, [&](const Tensor& self) { return clamp(self, min, max); });
   const ScalarType dt = result_type({x, min, max});
   Tensor r = run_elementwise("clamp", {cast_operand(x, dt), cast_operand(min, dt), cast_operand(max, dt)}, dt, dest,
                              [&](const ElementwiseIter& it, Backend& be) { be.ternary(TernaryOp::ClampTensor, it, {}); });
@@ -350,6 +353,9 @@ Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max, OutArg dest)
 
 static Tensor addc(TernaryOp op, const char* name, const Tensor& a, const Tensor& b, const Tensor& c,
                    const Scalar& value, OutArg dest) {
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&b, &c})))
+    return autograd::record_inplace(op == TernaryOp::Addcmul ? "addcmul_" : "addcdiv_", *dest.out,
+                                    [&](const Tensor& self) { return addc(op, name, self, b, c, value, {}); });
   const ScalarType dt = result_type({a, b, c});
   PYDL_CHECK_NOT_IMPLEMENTED(dt != ScalarType::Bool, "\"", name, "\" not implemented for 'Bool'");
   if (op == TernaryOp::Addcdiv)

@@ -84,8 +84,9 @@ static Tensor allocate_result(const Shape& shape, ScalarType dtype, Device dev, 
   return empty(shape, dtype, dev);
 }
 
-// In-place and out= writes are not recorded by autograd yet: refuse them where a gradient
-// would silently go wrong, with PyTorch's messages where PyTorch refuses too.
+// out= writes are never recorded by autograd, and the in-place forms that do not go through
+// autograd::record_inplace are not either: refuse them where a gradient would silently go
+// wrong, with PyTorch's messages where PyTorch refuses too.
 void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& out, bool inplace) {
   if (!autograd::GradMode::is_enabled() || !(inputs_need_grad || out.requires_grad())) return;
   const AutogradMeta* meta = out.impl()->autograd_meta_if_any();
@@ -94,8 +95,7 @@ void check_autograd_target(const char* op, bool inputs_need_grad, const Tensor& 
              "a leaf Variable that requires grad is being used in an in-place operation.");
   PYDL_CHECK(inplace, op, "(): functions with out=... arguments don't support automatic differentiation, but one of "
              "the arguments requires grad.");
-  PYDL_CHECK(false, op, "_: in-place operations on tensors that take part in autograd are supported by pydl only for "
-             "elementwise ops on tensors that are not views and have none; use the out-of-place form (x = x.", op,
+  PYDL_CHECK(false, op, "_: pydl does not record this in-place op for autograd; use the out-of-place form (x = x.", op,
              "(...)) or run it under pydl.no_grad().");
 }
 

@@ -225,6 +225,8 @@ Tensor outer(const Tensor& a, const Tensor& b, OutArg dest) {
 
 Tensor addmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
              OutArg dest) {
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&a, &b})))
+    return autograd::record_inplace("addmm_", *dest.out, [&](const Tensor& self) { return addmm(self, a, b, beta, alpha); });
   check_dim("addmm", a, 2, "mat1");
   check_dim("addmm", b, 2, "mat2");
   check_mm("addmm", a, b);
@@ -235,6 +237,9 @@ Tensor addmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar
 
 Tensor baddbmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
                OutArg dest) {
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&a, &b})))
+    return autograd::record_inplace("baddbmm_", *dest.out,
+                                    [&](const Tensor& self) { return baddbmm(self, a, b, beta, alpha); });
   check_bmm("baddbmm", a, b);
   check_input_dtype("baddbmm", input, b);
   const Tensor c = dest.inplace ? input : expand(input, Shape{a.size(0), a.size(1), b.size(2)});
@@ -243,6 +248,9 @@ Tensor baddbmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scal
 
 Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha,
              OutArg dest) {
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&mat, &vec})))
+    return autograd::record_inplace("addmv_", *dest.out,
+                                    [&](const Tensor& self) { return addmv(self, mat, vec, beta, alpha); });
   check_mv("addmv", mat, vec, input.dim() == 0 ? 1 : input.size(-1));
   check_input_dtype("addmv", input, mat);
   const Tensor c = expand(input, Shape{mat.size(0)});
@@ -252,6 +260,9 @@ Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, const Sc
 // sum over the batch of a[i] @ b[i] is one product: [n, B*k] @ [B*k, p].
 Tensor addbmm(const Tensor& input, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha,
               OutArg dest) {
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, autograd::needs_grad({&a, &b})))
+    return autograd::record_inplace("addbmm_", *dest.out,
+                                    [&](const Tensor& self) { return addbmm(self, a, b, beta, alpha); });
   check_bmm("addbmm", a, b);
   check_input_dtype("addbmm", input, b);
   const int64_t batch = a.size(0), n = a.size(1), k = a.size(2), p = b.size(2);

@@ -65,6 +65,8 @@ TensorPair extreme(ScanOp op, const char* name, const Tensor& x, int64_t dim, Ou
 }  // namespace
 
 Tensor cumsum(const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, false))
+    return autograd::record_inplace("cumsum_", *dest.out, [&](const Tensor& self) { return cumsum(self, dim, dtype); });
   Tensor r = accumulate(ScanOp::CumSum, "cumsum", x, dim, dtype, dest);
   if (dest.out || !is_floating(r.dtype()) || !autograd::needs_grad({&x})) return r;
   // Each input adds into every later output: the gradient is the reversed cumulative sum of g.
@@ -83,6 +85,8 @@ static Tensor reverse_cumsum(const Tensor& t, int64_t d) { return flip(cumsum(fl
 // y_j / x_i, so dx_i = reverse_cumsum(g y)_i / x_i (y is 0 from the zero on). At the first zero
 // z it is the cumprod of x with x_z replaced by 1; after z every term contains x_z, so 0.
 Tensor cumprod(const Tensor& x, int64_t dim, OptionalDtype dtype, OutArg dest) {
+  if (dest.inplace && autograd::inplace_needs_grad(*dest.out, false))
+    return autograd::record_inplace("cumprod_", *dest.out, [&](const Tensor& self) { return cumprod(self, dim, dtype); });
   Tensor r = accumulate(ScanOp::CumProd, "cumprod", x, dim, dtype, dest);
   if (dest.out || !is_floating(r.dtype()) || !autograd::needs_grad({&x})) return r;
   const int64_t d = wrap_dim(dim, x.dim());
