@@ -63,10 +63,8 @@ static std::atomic<uint64_t> g_next_sequence_nr{0};
 
 Node::Node(std::vector<Edge> next_edges)
     : next_edges_(std::move(next_edges)), sequence_nr_(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {
-  // One allocation each up front rather than a regrowth per input: recording is on every op's
-  // path, and most ops have one output.
+  // One allocation up front rather than a regrowth per input: recording is on every op's path.
   inputs_.reserve(next_edges_.size());
-  outputs_.reserve(1);
 }
 
 // Destroying a node releases its edges and saved tensors, which may release more nodes: a
@@ -137,7 +135,7 @@ void Node::run_pre_hooks(std::vector<Tensor>& grads) {
 }
 
 std::vector<Tensor> FunctionNode::apply(std::vector<Tensor>&& grads) {
-  BackwardContext ctx{std::move(grads), unpack_saved(), &next_edges_};
+  BackwardContext ctx{std::move(grads), unpack_saved(), &next_edges_, &inputs_};
   std::vector<Tensor> result = fn_(ctx);
   PYDL_CHECK(result.size() == next_edges_.size(), "internal error: ", name_, " returned ", result.size(),
              " gradients for ", next_edges_.size(), " inputs");
@@ -236,6 +234,7 @@ std::shared_ptr<Node> record(const char* name, const std::vector<Tensor>& inputs
   edges.reserve(inputs.size());
   for (const Tensor& t : inputs) edges.push_back(gradient_edge(t));
   auto node = std::make_shared<FunctionNode>(name, std::move(edges), std::move(fn));
+  node->reserve_outputs(outputs.size());
   for (const Tensor& t : inputs) node->add_input(t);
   for (const Tensor& t : saved_inputs) node->save(t, false);
   for (const Tensor& t : outputs) set_history(t, node);  // before saving outputs: output_nr is known

@@ -77,6 +77,7 @@ class Node : public std::enable_shared_from_this<Node> {
   uint64_t sequence_nr() const { return sequence_nr_; }
   const std::vector<OutputInfo>& outputs() const { return outputs_; }
   uint32_t add_output(const Tensor& t);
+  void reserve_outputs(size_t n) { outputs_.reserve(n); }
   // The forward inputs' shape and dtype, one per edge: the engine checks each returned
   // gradient against them and casts it to the input's dtype.
   const std::vector<OutputInfo>& inputs() const { return inputs_; }
@@ -109,7 +110,11 @@ struct BackwardContext {
   std::vector<Tensor> grads;  // one per forward output
   std::vector<Tensor> saved;  // in the order the op saved them
   const std::vector<Edge>* edges;
+  const std::vector<OutputInfo>* inputs;  // the forward inputs' shapes (kept by the node anyway)
   const Tensor& grad(size_t i = 0) const { return grads[i]; }
+  // Input i's shape: formulas read it here instead of capturing a copy (a capture that large
+  // makes every recording allocate a closure).
+  const Shape& input_sizes(size_t i) const { return (*inputs)[i].sizes; }
   // Whether input i needs a gradient (formulas skip the work otherwise).
   bool needs(size_t i) const { return (*edges)[i].valid(); }
 };

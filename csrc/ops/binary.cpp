@@ -82,45 +82,44 @@ void record_binary(BinaryOp op, const OpParams& p, const Tensor& a, const Tensor
   using autograd::record;
   using autograd::sum_to;
   using Grads = std::vector<Tensor>;
-  const Shape sa = a.sizes(), sb = b.sizes();
   switch (op) {
     case BinaryOp::Add:
     case BinaryOp::AddAlpha: {
       const double alpha = op == BinaryOp::Add ? 1.0 : p.a;
-      record("AddBackward0", {a, b}, {r}, {}, {}, [sa, sb, alpha](const BackwardContext& c) {
-        return Grads{c.needs(0) ? sum_to(c.grad(), sa) : Tensor(),
-                     c.needs(1) ? sum_to(alpha == 1.0 ? c.grad() : c.grad() * alpha, sb) : Tensor()};
+      record("AddBackward0", {a, b}, {r}, {}, {}, [alpha](const BackwardContext& c) {
+        return Grads{c.needs(0) ? sum_to(c.grad(), c.input_sizes(0)) : Tensor(),
+                     c.needs(1) ? sum_to(alpha == 1.0 ? c.grad() : c.grad() * alpha, c.input_sizes(1)) : Tensor()};
       });
       return;
     }
     case BinaryOp::Sub:
-      record("SubBackward0", {a, b}, {r}, {}, {}, [sa, sb](const BackwardContext& c) {
-        return Grads{c.needs(0) ? sum_to(c.grad(), sa) : Tensor(), c.needs(1) ? sum_to(-c.grad(), sb) : Tensor()};
+      record("SubBackward0", {a, b}, {r}, {}, {}, [](const BackwardContext& c) {
+        return Grads{c.needs(0) ? sum_to(c.grad(), c.input_sizes(0)) : Tensor(), c.needs(1) ? sum_to(-c.grad(), c.input_sizes(1)) : Tensor()};
       });
       return;
     case BinaryOp::Mul:
-      record("MulBackward0", {a, b}, {r}, {a, b}, {}, [sa, sb](const BackwardContext& c) {
+      record("MulBackward0", {a, b}, {r}, {a, b}, {}, [](const BackwardContext& c) {
         const Tensor &x = c.saved[0], &y = c.saved[1];
-        return Grads{c.needs(0) ? sum_to(c.grad() * y, sa) : Tensor(),
-                     c.needs(1) ? sum_to(c.grad() * x, sb) : Tensor()};
+        return Grads{c.needs(0) ? sum_to(c.grad() * y, c.input_sizes(0)) : Tensor(),
+                     c.needs(1) ? sum_to(c.grad() * x, c.input_sizes(1)) : Tensor()};
       });
       return;
     case BinaryOp::Div:
-      record("DivBackward0", {a, b}, {r}, {a, b}, {}, [sa, sb](const BackwardContext& c) {
+      record("DivBackward0", {a, b}, {r}, {a, b}, {}, [](const BackwardContext& c) {
         const Tensor &x = c.saved[0], &y = c.saved[1];
-        return Grads{c.needs(0) ? sum_to(c.grad() / y, sa) : Tensor(),
-                     c.needs(1) ? sum_to(-c.grad() * x / (y * y), sb) : Tensor()};
+        return Grads{c.needs(0) ? sum_to(c.grad() / y, c.input_sizes(0)) : Tensor(),
+                     c.needs(1) ? sum_to(-c.grad() * x / (y * y), c.input_sizes(1)) : Tensor()};
       });
       return;
     case BinaryOp::Pow:
-      record("PowBackward1", {a, b}, {r}, {a, b}, {r}, [sa, sb](const BackwardContext& c) {
+      record("PowBackward1", {a, b}, {r}, {a, b}, {r}, [](const BackwardContext& c) {
         const Tensor &x = c.saved[0], &y = c.saved[1], &out = c.saved[2];
         Grads g(2);
-        if (c.needs(0)) g[0] = sum_to(c.grad() * y * binary(BinaryOp::Pow, x, y - 1.0), sa);
+        if (c.needs(0)) g[0] = sum_to(c.grad() * y * binary(BinaryOp::Pow, x, y - 1.0), c.input_sizes(0));
         // d/dy x^y = x^y log x, taken as 0 where x == 0 (PyTorch's convention: 0^y is flat in y).
         if (c.needs(1)) {
           Tensor zero = binary(BinaryOp::Eq, x, wrap_scalar(Scalar(0.0)));
-          g[1] = sum_to(where(zero, wrap_scalar(Scalar(0.0)), c.grad() * out * unary(UnaryOp::Log, x)), sb);
+          g[1] = sum_to(where(zero, wrap_scalar(Scalar(0.0)), c.grad() * out * unary(UnaryOp::Log, x)), c.input_sizes(1));
         }
         return g;
       });
@@ -130,12 +129,12 @@ void record_binary(BinaryOp op, const OpParams& p, const Tensor& a, const Tensor
       // The gradient goes to the larger (smaller) side; a tie splits it in half, as in PyTorch.
       const BinaryOp wins = op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt;
       record(op == BinaryOp::Maximum ? "MaximumBackward0" : "MinimumBackward0", {a, b}, {r}, {a, b}, {},
-             [sa, sb, wins](const BackwardContext& c) {
+             [wins](const BackwardContext& c) {
                const Tensor &x = c.saved[0], &y = c.saved[1];
                Tensor half = where(binary(BinaryOp::Eq, x, y), c.grad() * 0.5, zero());
                Grads g(2);
-               if (c.needs(0)) g[0] = sum_to(where(binary(wins, x, y), c.grad(), half), sa);
-               if (c.needs(1)) g[1] = sum_to(where(binary(wins, y, x), c.grad(), half), sb);
+               if (c.needs(0)) g[0] = sum_to(where(binary(wins, x, y), c.grad(), half), c.input_sizes(0));
+               if (c.needs(1)) g[1] = sum_to(where(binary(wins, y, x), c.grad(), half), c.input_sizes(1));
                return g;
              });
       return;
@@ -145,26 +144,26 @@ void record_binary(BinaryOp op, const OpParams& p, const Tensor& a, const Tensor
       // fmax/fmin ignore a NaN side: the gradient goes to the side the result came from (a on ties).
       const BinaryOp keeps_a = op == BinaryOp::Fmax ? BinaryOp::Ge : BinaryOp::Le;
       record(op == BinaryOp::Fmax ? "FmaxBackward0" : "FminBackward0", {a, b}, {r}, {a, b}, {},
-             [sa, sb, keeps_a](const BackwardContext& c) {
+             [keeps_a](const BackwardContext& c) {
                const Tensor &x = c.saved[0], &y = c.saved[1];
                Tensor from_a = binary(BinaryOp::LogicalOr, binary(keeps_a, x, y), unary(UnaryOp::IsNan, y));
-               return Grads{c.needs(0) ? sum_to(where(from_a, c.grad(), zero()), sa) : Tensor(),
-                            c.needs(1) ? sum_to(where(from_a, zero(), c.grad()), sb) : Tensor()};
+               return Grads{c.needs(0) ? sum_to(where(from_a, c.grad(), zero()), c.input_sizes(0)) : Tensor(),
+                            c.needs(1) ? sum_to(where(from_a, zero(), c.grad()), c.input_sizes(1)) : Tensor()};
              });
       return;
     }
     case BinaryOp::Atan2:
-      record("Atan2Backward0", {a, b}, {r}, {a, b}, {}, [sa, sb](const BackwardContext& c) {
+      record("Atan2Backward0", {a, b}, {r}, {a, b}, {}, [](const BackwardContext& c) {
         const Tensor &x = c.saved[0], &y = c.saved[1];
         Tensor scale = c.grad() / (x * x + y * y);
-        return Grads{c.needs(0) ? sum_to(scale * y, sa) : Tensor(), c.needs(1) ? sum_to(-scale * x, sb) : Tensor()};
+        return Grads{c.needs(0) ? sum_to(scale * y, c.input_sizes(0)) : Tensor(), c.needs(1) ? sum_to(-scale * x, c.input_sizes(1)) : Tensor()};
       });
       return;
     case BinaryOp::Hypot:
-      record("HypotBackward0", {a, b}, {r}, {a, b}, {r}, [sa, sb](const BackwardContext& c) {
+      record("HypotBackward0", {a, b}, {r}, {a, b}, {r}, [](const BackwardContext& c) {
         const Tensor &x = c.saved[0], &y = c.saved[1], &out = c.saved[2];
         Tensor scale = c.grad() / out;
-        return Grads{c.needs(0) ? sum_to(scale * x, sa) : Tensor(), c.needs(1) ? sum_to(scale * y, sb) : Tensor()};
+        return Grads{c.needs(0) ? sum_to(scale * x, c.input_sizes(0)) : Tensor(), c.needs(1) ? sum_to(scale * y, c.input_sizes(1)) : Tensor()};
       });
       return;
     case BinaryOp::Remainder:
@@ -172,30 +171,30 @@ void record_binary(BinaryOp op, const OpParams& p, const Tensor& a, const Tensor
       // a - b * floor(a / b) (remainder) or a - b * trunc(a / b) (fmod): the quotient is flat.
       const UnaryOp round = op == BinaryOp::Remainder ? UnaryOp::Floor : UnaryOp::Trunc;
       record(op == BinaryOp::Remainder ? "RemainderBackward0" : "FmodBackward0", {a, b}, {r}, {a, b}, {},
-             [sa, sb, round](const BackwardContext& c) {
+             [round](const BackwardContext& c) {
                const Tensor &x = c.saved[0], &y = c.saved[1];
-               return Grads{c.needs(0) ? sum_to(c.grad(), sa) : Tensor(),
-                            c.needs(1) ? sum_to(-c.grad() * unary(round, x / y), sb) : Tensor()};
+               return Grads{c.needs(0) ? sum_to(c.grad(), c.input_sizes(0)) : Tensor(),
+                            c.needs(1) ? sum_to(-c.grad() * unary(round, x / y), c.input_sizes(1)) : Tensor()};
              });
       return;
     }
     case BinaryOp::Copysign:
       // |a| with b's sign: d/da = sign(a) sign(result), 0 at a == 0 (PyTorch); flat in b.
-      record("CopysignBackward0", {a, b}, {r}, {a}, {r}, [sa, sb](const BackwardContext& c) {
+      record("CopysignBackward0", {a, b}, {r}, {a}, {r}, [](const BackwardContext& c) {
         const Tensor &x = c.saved[0], &out = c.saved[1];
         Tensor ratio = unary(UnaryOp::Sign, x) * unary(UnaryOp::Sign, out);
-        return Grads{c.needs(0) ? sum_to(c.grad() * ratio, sa) : Tensor(),
-                     c.needs(1) ? sum_to(c.grad() * 0.0, sb) : Tensor()};
+        return Grads{c.needs(0) ? sum_to(c.grad() * ratio, c.input_sizes(0)) : Tensor(),
+                     c.needs(1) ? sum_to(c.grad() * 0.0, c.input_sizes(1)) : Tensor()};
       });
       return;
     case BinaryOp::Xlogy:
       // x log y, defined as 0 where x == 0: d/dx = log y, taken as 0 where x == 0 and y <= 0
       // (PyTorch's rule, so that x == y == 0 gives no NaN).
-      record("XlogyBackward0", {a, b}, {r}, {a, b}, {}, [sa, sb](const BackwardContext& c) {
+      record("XlogyBackward0", {a, b}, {r}, {a, b}, {}, [](const BackwardContext& c) {
         const Tensor &x = c.saved[0], &y = c.saved[1];
         Tensor flat = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, x, zero()), binary(BinaryOp::Le, y, zero()));
-        return Grads{c.needs(0) ? sum_to(where(flat, zero(), binary(BinaryOp::Xlogy, c.grad(), y)), sa) : Tensor(),
-                     c.needs(1) ? sum_to(c.grad() * x / y, sb) : Tensor()};
+        return Grads{c.needs(0) ? sum_to(where(flat, zero(), binary(BinaryOp::Xlogy, c.grad(), y)), c.input_sizes(0)) : Tensor(),
+                     c.needs(1) ? sum_to(c.grad() * x / y, c.input_sizes(1)) : Tensor()};
       });
       return;
     default:
