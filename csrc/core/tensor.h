@@ -90,6 +90,12 @@ class TensorImpl {
 
   // Rebinds metadata in place (used by as_strided_ / view-like in-place ops).
   void set_sizes_and_strides(Shape sizes, Shape strides, int64_t storage_offset);
+  // Takes other's memory, geometry and dtype, keeping this tensor's identity and autograd
+  // record: `t.data = other`, which nn.Module.to() uses to convert parameters in place.
+  void set_data(const TensorImpl& other) {
+    dtype_ = other.dtype_;
+    rebind(other.storage_, other.sizes_, other.strides_, other.storage_offset_);
+  }
   // Points this tensor at other memory (an out= tensor resized to fit a result).
   void rebind(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, int64_t storage_offset) {
     storage_ = std::move(storage);

@@ -100,6 +100,17 @@ void init_tensor(py::module_& m) {
   py::class_<TensorImpl, std::shared_ptr<TensorImpl>> cls(m, "Tensor", py::dynamic_attr(),
       "A multi-dimensional array of one dtype on one device, with views that share memory.");
   g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  // torch.Tensor's legacy constructor, which subclasses (nn.Parameter) build on: Tensor(t) shares
+  // t's memory without its history, Tensor(data) copies a sequence or array in the default
+  // dtype, Tensor(*sizes) is uninitialised, Tensor() is empty.
+  cls.def(py::init([](py::args args) {
+    if (args.size() == 1 && py::isinstance<TensorImpl>(args[0])) return alias(args[0].cast<Tensor>()).impl_ptr();
+    if (args.size() == 1 && !py::isinstance<py::int_>(args[0]))
+      return tensor_from_data(args[0], default_dtype(), std::nullopt).impl_ptr();
+    Shape sizes;
+    for (py::handle a : args) sizes.push_back(int_from_python(a, "Tensor(): size"));
+    return empty(args.size() ? sizes : Shape{0}, default_dtype(), Device(DeviceType::CPU)).impl_ptr();
+  }));
   cls
       // --- metadata
       .def_property_readonly("shape", [](T t) { return size_object(t.sizes()); })
@@ -182,7 +193,13 @@ void init_tensor(py::module_& m) {
         }
         return t;
       }, "Cuts this tensor from the autograd graph in place (it becomes a leaf).")
-      .def_property_readonly("data", [](T t) { return detach(t); })
+      .def_property("data", [](T t) { return detach(t); }, [](T t, T other) {
+        PYDL_CHECK(other.device().type == t.device().type, "data set to a tensor that requires gradients must match "
+                   "the device type: this tensor is on ", t.device().str(), ", the new data on ",
+                   other.device().str());
+        t.impl()->set_data(*other.impl());
+        t.bump_version();
+      }, "The tensor's values without autograd history; assigning replaces them (dtype and shape included).")
       // --- views
       .def("view", [](T t, py::args args) -> Tensor {
         if (args.size() == 1 && is_dtype_object(args[0])) return view_dtype(t, args[0].cast<ScalarType>());

@@ -27,3 +27,21 @@ from ._pooling import lp_pool1d, lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2
 from ._spatial import (  # noqa: F401,E402
     pad, interpolate, upsample, upsample_nearest, upsample_bilinear, pixel_shuffle, pixel_unshuffle,
 )
+# compositions over compiled ops (Python, differentiable through the C++ autograd)
+from ._layers import (  # noqa: F401,E402
+    bilinear, prelu, glu, threshold, softshrink, hardshrink, tanhshrink, rrelu,
+)
+from ._losses import (  # noqa: F401,E402
+    mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy, binary_cross_entropy,
+    binary_cross_entropy_with_logits, kl_div,
+)
+from ._losses_extra import (  # noqa: F401,E402
+    cosine_similarity, pairwise_distance, cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss,
+    hinge_embedding_loss, poisson_nll_loss, gaussian_nll_loss, soft_margin_loss, multilabel_soft_margin_loss,
+    multi_margin_loss,
+)
+from ._normalization import (  # noqa: F401,E402
+    batch_norm, group_norm, instance_norm, layer_norm, local_response_norm, normalize, rms_norm,
+)
+from ._dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout  # noqa: F401,E402
+from ._embedding import embedding, embedding_bag  # noqa: F401,E402
