@@ -101,14 +101,16 @@ Tensor to(const Tensor& t, std::optional<ScalarType> dtype, std::optional<Device
   return record_copy("ToCopyBackward0", t, out);
 }
 
+// Like PyTorch's Scalar.to<T>(): a number the dtype cannot hold is an error, not a silent wrap.
+static void check_fill_value(ScalarType dtype, const Scalar& value) {
+  PYDL_CHECK(!number_overflows(dtype, value.is_float(), value.to_double(), value.is_float() ? 0 : value.to_int()),
+             "value ", value, " cannot be converted to type ", dtype, " without overflow");
+}
+
 Tensor& fill_(Tensor& t, const Scalar& value) {
   // No internal-overlap check: every element gets the same value, so PyTorch allows fill_ (and
   // zero_) on expanded tensors.
-  // Like PyTorch's Scalar.to<T>(): a number the dtype cannot hold is an error, not a silent wrap.
-  PYDL_CHECK(!number_overflows(t.dtype(), value.is_float(), value.to_double(),
-                              value.is_float() ? 0 : value.to_int()),
-             "value ", value,
-             " cannot be converted to type ", t.dtype(), " without overflow");
+  check_fill_value(t.dtype(), value);
   t.impl()->check_inference_write();
   if (t.numel() > 0) backend(t.device().type).fill(t, value);
   t.bump_version();
@@ -124,8 +126,7 @@ Tensor& copy_recorded(Tensor& dst, const Tensor& src) {
 
 Tensor& fill_recorded(Tensor& t, const Scalar& value) {
   if (!autograd::inplace_needs_grad(t, false)) return fill_(t, value);
-  Tensor probe = empty({}, t.dtype(), Device(DeviceType::CPU));
-  fill_(probe, value);  // the raw fill's overflow check
+  check_fill_value(t.dtype(), value);
   return autograd::record_overwrite("fill_", t, wrap_scalar(value, t.dtype()));
 }
 

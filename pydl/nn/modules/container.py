@@ -10,6 +10,11 @@ from .module import Module
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
+def _renumber(container, modules):
+    """Re-registers `modules` under "0".."n-1" (after a deletion or insertion), as PyTorch does."""
+    container.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(modules))
+
+
 def _index(idx, n, what):
     idx = operator.index(idx)
     if not -n <= idx < n:
@@ -49,7 +54,7 @@ class Sequential(Module):
         for key in keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "Sequential")]]:
             del self._modules[key]
         # Renumber so that indices stay 0..n-1, as in PyTorch.
-        self.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
+        _renumber(self, list(self._modules.values()))
 
     def __len__(self):
         return len(self._modules)
@@ -90,7 +95,7 @@ class Sequential(Module):
         index = index % (n + 1) if index < 0 else index
         items = list(self._modules.values())
         items.insert(index, module)
-        self.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(items))
+        _renumber(self, items)
         return self
 
     def pop(self, index):
@@ -119,7 +124,7 @@ class ModuleList(Module):
         keys = list(self._modules)
         for key in keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "ModuleList")]]:
             del self._modules[key]
-        self.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
+        _renumber(self, list(self._modules.values()))
 
     def __len__(self):
         return len(self._modules)
@@ -145,11 +150,11 @@ class ModuleList(Module):
         return self
 
     def insert(self, index, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
         items = list(self._modules.values())
         items.insert(index, module)
-        self.__dict__["_modules"] = OrderedDict()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
+        _renumber(self, items)
 
     def pop(self, index=-1):
         module = self[index]

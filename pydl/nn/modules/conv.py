@@ -1,12 +1,10 @@
 """Conv1d/2d/3d and ConvTranspose1d/2d/3d: PyTorch's arguments, weight layout, default
 initialisation and ``padding_mode`` (non-zero padding is an explicit ``F.pad`` before an
 unpadded convolution, as in PyTorch)."""
-import math
-
 from ... import _C
 from .. import functional as F
-from .. import init
 from ..parameter import Parameter
+from .linear import reset_like_torch
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
@@ -74,13 +72,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in)), bias likewise.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_like_torch(self.weight, self.bias)
 
     def extra_repr(self):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"

@@ -14,6 +14,16 @@ def _factory(device, dtype):
     return {"device": device, "dtype": dtype}
 
 
+def reset_like_torch(weight, bias):
+    """PyTorch's default for Linear and the convolutions: kaiming_uniform_ with a = sqrt(5), which
+    is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same range."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Identity(Module):
     """Returns its input (any constructor arguments are ignored, as in PyTorch)."""
 
@@ -40,12 +50,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_ with a = sqrt(5) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)): PyTorch's default.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_like_torch(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
