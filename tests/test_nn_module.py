@@ -281,3 +281,17 @@ def test_module_pickles_and_deep_copies():
 def test_missing_forward_raises_not_implemented():
     with pytest.raises(NotImplementedError, match='missing the required "forward"'):
         nn.Module()(1)
+
+
+def test_tensor_constructor_and_data_setter_bad_input_like_torch():
+    for lib in (pydl, torch):
+        assert tuple(lib.Tensor(2, 3).shape) == (2, 3) and lib.Tensor([1, 2]).dtype == lib.float32
+        with pytest.raises(TypeError):
+            lib.Tensor(2, "x")
+        t = lib.zeros(2)
+        with pytest.raises(TypeError):
+            t.data = [1.0]
+        t.data = lib.ones(3, dtype=lib.float64)  # shape and dtype follow the new data
+        assert tuple(t.shape) == (3,) and t.dtype == lib.float64
+    with pytest.raises(TypeError, match="data must be a Tensor"):  # torch: an AttributeError from .detach()
+        nn.Parameter([1.0, 2.0])
