@@ -12,6 +12,7 @@ reduction and one host read; PyTorch's CPU kernels make the same checks.
 The remaining losses (margin, embedding, Poisson/Gaussian NLL) and the distance functions
 live in _losses_extra.py, which shares the reduction helpers defined here.
 """
+import math
 import warnings
 
 import pydl
@@ -148,8 +149,6 @@ def _check_class_targets(input, target):
     if input.dim() == 1:
         if target.dim() > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if target.dim() == 1 and target.shape[0] != 1:
-            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     else:
         target_batch = target.shape[0] if target.dim() > 0 else 0
         if input.shape[0] != target_batch:
@@ -159,6 +158,8 @@ def _check_class_targets(input, target):
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if target.dtype not in (pydl.int64, pydl.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_aten_name(target.dtype)}")
+    if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     if input.dim() > 2:
         expected = [input.shape[0], *input.shape[2:]]
         if list(target.shape) != expected:
@@ -168,24 +169,25 @@ def _check_class_targets(input, target):
     return 0 if input.dim() == 1 else 1
 
 
-def _check_class_weight(weight, input, n_classes, prefix=""):
+def _check_class_weight(weight, input, n_classes, prefix="", same_dtype=True):
     if weight.dim() != 1 or weight.shape[0] != n_classes:
         raise RuntimeError(f"{prefix}weight tensor should be defined either for all {n_classes} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
-    if weight.dtype != input.dtype:
+    if same_dtype and weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {_aten_name(input.dtype)} but found {_aten_name(weight.dtype)}")
 
 
 def _valid_targets(target, n_classes, ignore_index):
     """(safe, keep): target as int64 with ignored entries set to class 0 so that gather can
-    read them, and the bool mask of entries that count (None when none is ignored). Raises
+    read them, and the bool mask of entries that count (None when the ignored index cannot
+    occur: it lies outside the targets' range). Raises
     PyTorch's IndexError for a counted target outside [0, n_classes)."""
     if target.dtype != pydl.int64:
         target = target.long()
     if target.numel() == 0:
         return target, None
     lo, hi = (int(v) for v in target.aminmax())
-    keep = None if not lo <= ignore_index <= hi else target != ignore_index
+    keep = target != ignore_index if lo <= ignore_index <= hi else None
     if lo < 0 or hi >= n_classes:  # slow path only when some value is out of range
         bad = (target < 0) | (target >= n_classes)
         if keep is not None:
@@ -205,9 +207,14 @@ def _class_index_loss(logp, target, class_dim, weight, ignore_index, reduction, 
     n_classes = logp.shape[class_dim]
     if weight is not None:
         _check_class_weight(weight, logp, n_classes)
+    if logp.dim() == 1 and target.dim() == 1:
+        target = target.reshape(())  # a (1,) target of an unbatched input counts as a scalar
     safe, keep = _valid_targets(target, n_classes, ignore_index)
-    picked = logp.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    if weight is not None:
+    if n_classes:
+        picked = logp.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
+    else:  # nothing to gather from: every target is ignored (or there is none)
+        picked = logp.sum(class_dim)
+    if weight is not None and n_classes:
         target_weight = weight.take(safe)
         if keep is not None:
             target_weight = target_weight.masked_fill(~keep, 0)
@@ -223,7 +230,7 @@ def _class_index_loss(logp, target, class_dim, weight, ignore_index, reduction, 
             smooth = -logp.sum(class_dim)
         if keep is not None:
             smooth = smooth.masked_fill(~keep, 0)
-        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+        loss = loss * (1 - label_smoothing) + smooth * _smoothing_share(label_smoothing, n_classes)
     if reduction == "mean" and target_weight is not None:
         return loss.sum() / target_weight.sum()
     return _reduce(loss, reduction)
@@ -238,21 +245,28 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _class_index_loss(input, target, class_dim, weight, ignore_index, reduction, 0.0)
 
 
-def _probability_target_loss(input, target, weight, reduction, label_smoothing):
+def _smoothing_share(label_smoothing, n_classes):
+    # ATen divides in C++ doubles: no classes gives inf (and then nan or an empty loss), not an error.
+    return label_smoothing / n_classes if n_classes else math.inf
+
+
+def _probability_target_loss(input, target, weight, ignore_index, reduction, label_smoothing):
     """Cross entropy against class probabilities (target shaped like input); 'mean' divides
     by the number of samples (every spatial position counts as one), never by weights."""
     if not target.is_floating_point():
         raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
                            f"{_aten_name(target.dtype)}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
     if input.dim() == 0:
         raise IndexError("Dimension specified as 1 but tensor has no dimensions")
     class_dim = 0 if input.dim() == 1 else 1
     n_classes = input.shape[class_dim]
-    if weight is not None and (weight.dim() != 1 or weight.shape[0] != n_classes):
-        _check_class_weight(weight, input, n_classes, prefix="cross_entropy: ")
+    if weight is not None:  # this path promotes a weight of another float dtype
+        _check_class_weight(weight, input, n_classes, prefix="cross_entropy: ", same_dtype=False)
     logp = _nn.log_softmax(input, class_dim)
     if label_smoothing > 0:
-        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        target = target * (1 - label_smoothing) + _smoothing_share(label_smoothing, n_classes)
     prod = logp * target
     if weight is not None:
         class_shape = [1] * input.dim()
@@ -270,7 +284,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.shape == target.shape:
-        return _probability_target_loss(input, target, weight, reduction, label_smoothing)
+        return _probability_target_loss(input, target, weight, ignore_index, reduction, label_smoothing)
+    if input.dim() == 0:  # PyTorch's log_softmax over dim 1 fails first
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     # Validate before log_softmax so that a bad target fails without touching the input.
     class_dim = _check_class_targets(input, target)
     logp = _nn.log_softmax(input, class_dim)

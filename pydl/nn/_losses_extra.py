@@ -159,7 +159,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     hinge = hinge.scatter(1, index, 0.0)  # the target's own class never counts
     loss = hinge.sum(1) / n_classes
     if weight is not None:
-        pass
+        loss = loss * weight.take(index.reshape(n_samples))
     return _reduce(loss.reshape(target.shape), reduction)
 
 
