@@ -24,9 +24,10 @@ import report
 import suite_conv
 import suite_gemm
 import suite_ops
+import suite_optim
 import suite_train
 
-SUITES = {"ops": suite_ops, "gemm": suite_gemm, "conv": suite_conv, "train": suite_train}   # "all" runs them in this order
+SUITES = {"ops": suite_ops, "gemm": suite_gemm, "conv": suite_conv, "train": suite_train, "optim": suite_optim}   # "all" runs them in this order
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "backend/elementwise_ops.h"
+#include "backend/optimizer_ops.h"
 #include "backend/sorting_ops.h"
 #include "backend/window_ops.h"
 #include "core/device.h"
@@ -177,6 +178,14 @@ class Backend {
   // gradient at its saved index, Avg spreads it over the window divided by the divisor.
   virtual void pool_backward(PoolKind kind, const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,
                              const PoolGeometry& g);
+
+  // --- optimizers (ops/optim.cpp): one parameter's whole update rule in one pass over its
+  // elements; param, grad and the defined states are contiguous, same shape, float32/float64.
+  // Devices without it (has_optimizer_step() false) get the update composed from other ops.
+  virtual bool has_optimizer_step() const { return false; }
+  virtual void optimizer_step(OptimizerKind, const OptimizerHyper&, const OptimizerTensors&) {
+    not_implemented("optimizer_step");
+  }
 
   // --- device management
   virtual int device_count() = 0;

@@ -4,6 +4,7 @@
 #include "backend/backend.h"
 #include "core/allocator.h"
 #include "cpu/kernels.h"
+#include "cpu/optim_kernel.h"
 
 namespace pydl::cpu {
 
@@ -39,6 +40,8 @@ PYDL_DEFINE_KERNEL(ConvDirectWeightKernel, conv_direct_weight_kernel);
 PYDL_DEFINE_KERNEL(Col2imKernel, col2im_kernel);
 PYDL_DEFINE_KERNEL(PoolKernel, pool_kernel);
 PYDL_DEFINE_KERNEL(PoolBackwardKernel, pool_backward_kernel);
+// optimizers
+PYDL_DEFINE_KERNEL(OptimizerStepKernel, optimizer_step_kernel);
 
 namespace {
 
@@ -124,6 +127,11 @@ class CpuBackend final : public Backend {
   void pool_backward(PoolKind kind, const Tensor& gin, const Tensor& gout, const Tensor& idx,
                      const PoolGeometry& g) override {
     pool_backward_kernel(kind, gin, gout, idx, g);
+  }
+  // --- optimizers
+  bool has_optimizer_step() const override { return true; }
+  void optimizer_step(OptimizerKind kind, const OptimizerHyper& h, const OptimizerTensors& t) override {
+    optimizer_step_kernel(kind, h, t);
   }
 
   int device_count() override { return 1; }

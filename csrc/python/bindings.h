@@ -105,5 +105,6 @@ py::object size_object(const Shape& s);  // a pydl.Size
 
 // scans
 void init_scan(py::module_& m);  // scan_py.cpp: cumsum, cumprod, cummax, cummin, logcumsumexp
+void init_optim(py::module_& m);  // optim_py.cpp: pydl._C._optim multi-tensor optimizer steps
 
 }  // namespace pydl::python

@@ -1,37 +1,12 @@
-"""Hook plumbing of nn.Module: removable handles, and full backward hooks.
+"""Hook plumbing of nn.Module: full backward hooks (handles live in pydl.utils.hooks).
 
 A full backward hook needs the gradients w.r.t. a module's inputs and outputs as one event. Each
 hooked call wraps the tensors going in and coming out in an identity autograd Function: the one
 on the outputs sees grad_output first (and runs the backward pre-hooks), the one on the inputs
 then sees grad_input and runs the hooks with both, as PyTorch's BackwardHook does.
 """
-import itertools
-
 from ... import _C
 from ...autograd.function import Function
-
-_next_id = itertools.count()
-
-
-class RemovableHandle:
-    """Returned by ``register_*_hook``: ``handle.remove()`` (or leaving a ``with`` block)
-    unregisters the hook."""
-
-    def __init__(self, hooks, extra=()):
-        self.id = next(_next_id)
-        self._hooks = hooks
-        self._extra = extra if isinstance(extra, tuple) else (extra,)
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-        for registry in self._extra:
-            registry.discard(self.id)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class _Identity(Function):

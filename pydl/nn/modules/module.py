@@ -6,7 +6,8 @@ from collections import OrderedDict, namedtuple
 from ... import _C
 from ...autograd import no_grad
 from ..parameter import Buffer, Parameter
-from ._hooks import BackwardHook, RemovableHandle
+from ._hooks import BackwardHook
+from ...utils.hooks import RemovableHandle
 
 __all__ = ["Module"]
 

@@ -1,0 +1,1 @@
+"""pydl.utils: helpers outside the core API: ``hooks`` (``RemovableHandle``)."""
