@@ -14,6 +14,7 @@ from .adamax import Adamax
 from .nadam import NAdam
 from .radam import RAdam
 from .lion import Lion
+from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
-           "Lion", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+           "Lion", "lr_scheduler", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
