@@ -34,6 +34,7 @@ from . import cuda, cpu, nn  # noqa: F401
 from .nn.functional import pixel_shuffle, pixel_unshuffle  # noqa: F401  (torch.pixel_shuffle, ...)
 from . import linalg, return_types  # noqa: F401
 from . import autograd  # noqa: F401
+from .serialization import save, load  # noqa: F401
 from . import optim  # noqa: F401
 from .autograd.grad_mode import (  # noqa: F401
     no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, is_inference_mode_enabled)

@@ -1,1 +1,2 @@
-"""pydl.utils: helpers outside the core API: ``hooks`` (``RemovableHandle``)."""
+"""pydl.utils: helpers outside the core API: ``hooks`` (``RemovableHandle``), ``safetensors`` (the
+safetensors format)."""
