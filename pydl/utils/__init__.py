@@ -1,2 +1,2 @@
-"""pydl.utils: helpers outside the core API: ``hooks`` (``RemovableHandle``), ``safetensors`` (the
-safetensors format)."""
+"""pydl.utils: helpers outside the core API: ``data`` (datasets, samplers, DataLoader), ``hooks``
+(``RemovableHandle``), ``safetensors`` (the safetensors format)."""
