@@ -1,6 +1,6 @@
 """pydl benchmarks against PyTorch: the one entry point.
 
-    python bench/run.py [--suite ops|gemm|conv|train|all] [--threads 1,2] [--device cpu|cuda] [--quick]
+    python bench/run.py [--suite ops|gemm|conv|train|optim|all] [--threads 1,2] [--device cpu|cuda] [--quick]
 
 Prints a table and a geometric-mean summary, and writes bench/results/<suite>-<device>-<time>.json
 plus a PNG chart of the ratios next to it (and, for the gemm suite, one of GFLOP/s against size).
@@ -98,6 +98,8 @@ def run_suite(name: str, args: argparse.Namespace, settings: harness.Settings) -
         report.plot_rate_vs_size(charts[1], f"{sweep[0]}, {sweep[1]}, {args.device} ({hardware})",
                                  [r for r in results if (r.name, r.dtype) == tuple(sweep)])
     print(f"wrote {stem.with_suffix('.json')} and {' and '.join(map(str, charts))}")
+    if after := getattr(module, "after_report", None):   # a suite's own extra measurements
+        after(args, stem)
 
 
 def main(argv=None) -> int:

@@ -21,6 +21,7 @@ import report  # noqa: E402
 import run as bench_run  # noqa: E402
 import suite_conv  # noqa: E402
 import suite_gemm  # noqa: E402
+import suite_train  # noqa: E402
 
 # As little measuring as possible: these tests are about plumbing.
 FAST = harness.Settings(repeats=1, warmup=0, target_ns=10_000)
@@ -95,6 +96,16 @@ def test_conv_suite_quick_cases_match_torch():
     bad = [(r.name, r.status, r.detail) for r in results if r.status != "ok"]
     assert not bad
     assert all(r.pydl_gflops > 0 for r in results if r.name.startswith("conv2d"))
+
+
+def test_train_suite_first_steps_match_torch():
+    """From the same weights, pydl's first training step of every model gives torch's loss, at
+    each thread count (the suite rebuilds its models per thread count)."""
+    cases = suite_train.cases(quick=False)
+    results = [r for c in cases for r in harness.run_case(c, [1, 2], FAST)]
+    assert len(results) == 6
+    bad = [(r.name, r.threads, r.status, r.detail) for r in results if r.status != "ok"]
+    assert not bad
 
 
 def test_gemm_tolerance_catches_one_wrong_term():
