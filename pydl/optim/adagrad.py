@@ -38,13 +38,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 self._init_state(p, self.state[p], group)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
+    _late_options = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
 
     @staticmethod
     def _init_state(param, state, group):

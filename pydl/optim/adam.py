@@ -49,16 +49,8 @@ class Adam(Optimizer):
         if fused and foreach:
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
+    _late_options = {"amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
+                     "differentiable": False, "decoupled_weight_decay": False, "fused": None}
 
     @staticmethod
     def _init_state(param, state, group):

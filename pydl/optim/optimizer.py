@@ -109,6 +109,10 @@ class Optimizer:
         defaults: the default options, used for any group that does not set them.
     """
 
+    # Group options a subclass gained after some state dicts were saved: loading an older one
+    # (load_state_dict, unpickling) fills them in with these values, as torch's __setstate__ does.
+    _late_options = {}
+
     # State entries that are counters, not parameter-shaped tensors: loading keeps their dtype.
     _counter_keys = ("step",)
 
@@ -151,6 +155,9 @@ class Optimizer:
                      "_optimizer_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:  # options newer than the state being loaded
+            for key, value in self._late_options.items():
+                group.setdefault(key, value)
         # Older state dicts hold counters as Python numbers; the compiled steps take tensors.
         for param_state in self.state.values():
             for key in self._counter_keys:

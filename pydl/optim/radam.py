@@ -24,14 +24,8 @@ class RAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("capturable", False)
+    _late_options = {"foreach": None, "maximize": False, "differentiable": False,
+                     "decoupled_weight_decay": False, "capturable": False}
 
     @staticmethod
     def _init_state(param, state, group):
