@@ -1,4 +1,5 @@
-"""Hook plumbing of nn.Module: full backward hooks (handles live in pydl.utils.hooks).
+"""Hook plumbing of nn.Module: hook registration and full backward hooks (handles live in
+pydl.utils.hooks).
 
 A full backward hook needs the gradients w.r.t. a module's inputs and outputs as one event. Each
 hooked call wraps the tensors going in and coming out in an identity autograd Function: the one
@@ -7,6 +8,7 @@ then sees grad_input and runs the hooks with both, as PyTorch's BackwardHook doe
 """
 from ... import _C
 from ...autograd.function import Function
+from ...utils.hooks import RemovableHandle
 
 
 class _Identity(Function):
@@ -80,3 +82,59 @@ class BackwardHook:
                                        f"but expected {len(grads)}")
                 grads = out
         return grads
+
+
+def _insert(hooks, key, hook, prepend):
+    hooks[key] = hook
+    if prepend:
+        hooks.move_to_end(key, last=False)
+
+
+class HookRegistration:
+    """The ``register_*_hook`` methods of nn.Module (the dicts they fill are made in
+    ``Module.__init__``)."""
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` (or ``(module, args, kwargs)``) before forward; may return new args."""
+        handle = RemovableHandle(self._forward_pre_hooks, extra=self._forward_pre_hooks_with_kwargs)
+        _insert(self._forward_pre_hooks, handle.id, hook, prepend)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, args, output)`` (or with kwargs) after forward; may return a new output."""
+        handle = RemovableHandle(self._forward_hooks, extra=(self._forward_hooks_with_kwargs,
+                                                             self._forward_hooks_always_called))
+        _insert(self._forward_hooks, handle.id, hook, prepend)
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` once the gradients w.r.t. the module's
+        tensor inputs are known; may return replacement grad_input."""
+        handle = RemovableHandle(self._backward_hooks)
+        _insert(self._backward_hooks, handle.id, hook, prepend)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` when the gradients w.r.t. the outputs arrive; may return
+        replacement grad_output."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        _insert(self._backward_pre_hooks, handle.id, hook, prepend)
+        return handle
+
+    register_backward_hook = register_full_backward_hook
+
+    def register_state_dict_post_hook(self, hook):
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def register_load_state_dict_post_hook(self, hook):
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle

@@ -6,8 +6,7 @@ from collections import OrderedDict, namedtuple
 from ... import _C
 from ...autograd import no_grad
 from ..parameter import Buffer, Parameter
-from ._hooks import BackwardHook
-from ...utils.hooks import RemovableHandle
+from ._hooks import BackwardHook, HookRegistration
 
 __all__ = ["Module"]
 
@@ -25,7 +24,7 @@ def _type_name(value):
     return "pydl.Tensor" if isinstance(value, _C.Tensor) else type(value).__name__
 
 
-class Module:
+class Module(HookRegistration):
     """Base class of neural-network layers. Subclasses set submodules, parameters and buffers as
     attributes in ``__init__`` (after ``super().__init__()``) and define ``forward``; calling the
     module runs its hooks around ``forward``."""
@@ -502,53 +501,6 @@ class Module:
             hook(self, result)
         return result
 
-    # --- hooks -------------------------------------------------------------------------------
-
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """``hook(module, args)`` (or ``(module, args, kwargs)``) before forward; may return new args."""
-        handle = RemovableHandle(self._forward_pre_hooks, extra=self._forward_pre_hooks_with_kwargs)
-        _insert(self._forward_pre_hooks, handle.id, hook, prepend)
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs.add(handle.id)
-        return handle
-
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        """``hook(module, args, output)`` (or with kwargs) after forward; may return a new output."""
-        handle = RemovableHandle(self._forward_hooks, extra=(self._forward_hooks_with_kwargs,
-                                                             self._forward_hooks_always_called))
-        _insert(self._forward_hooks, handle.id, hook, prepend)
-        if with_kwargs:
-            self._forward_hooks_with_kwargs.add(handle.id)
-        if always_call:
-            self._forward_hooks_always_called.add(handle.id)
-        return handle
-
-    def register_full_backward_hook(self, hook, prepend=False):
-        """``hook(module, grad_input, grad_output)`` once the gradients w.r.t. the module's
-        tensor inputs are known; may return replacement grad_input."""
-        handle = RemovableHandle(self._backward_hooks)
-        _insert(self._backward_hooks, handle.id, hook, prepend)
-        return handle
-
-    def register_full_backward_pre_hook(self, hook, prepend=False):
-        """``hook(module, grad_output)`` when the gradients w.r.t. the outputs arrive; may return
-        replacement grad_output."""
-        handle = RemovableHandle(self._backward_pre_hooks)
-        _insert(self._backward_pre_hooks, handle.id, hook, prepend)
-        return handle
-
-    register_backward_hook = register_full_backward_hook
-
-    def register_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
-
-    def register_load_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
-
     # --- printing and pickling ---------------------------------------------------------------
 
     def _get_name(self):
@@ -573,12 +525,6 @@ class Module:
 
     def __getstate__(self):
         return self.__dict__.copy()
-
-
-def _insert(hooks, key, hook, prepend):
-    hooks[key] = hook
-    if prepend:
-        hooks.move_to_end(key, last=False)
 
 
 def _parse_to(args, kwargs):
