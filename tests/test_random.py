@@ -109,6 +109,8 @@ DRAWS = {
     "random_": lambda g: pydl.empty(100, dtype=pydl.int32).random_(5, 10, generator=g),
     "rand_half": lambda g: pydl.rand(1000, dtype=pydl.float16, generator=g).float(),
     "rand_like": lambda g: pydl.rand_like(pydl.zeros(5, 5), generator=g),
+    "multinomial": lambda g: pydl.multinomial(pydl.ones(3, 50), 20, generator=g),
+    "multinomial_r": lambda g: pydl.multinomial(pydl.ones(50), 200, True, generator=g),
 }
 
 
@@ -306,6 +308,7 @@ SHAPE_CASES = [
     ("normal_size", lambda m: m.normal(0.0, 1.0, size=(2, 3), dtype=m.float64)), ("normal_ints", lambda m: m.normal(0, 1, (2,))),
     ("bernoulli_p", lambda m: m.bernoulli(m.zeros(2, 3, dtype=m.int32), 0.5)),
     ("bernoulli_t", lambda m: m.empty(2, 3).bernoulli_(m.full((3,), 0.5))),
+    ("multinomial", lambda m: m.multinomial(m.ones(4), 2)), ("multinomial2d", lambda m: m.ones(3, 4).multinomial(9, True)),
     ("like", lambda m: m.randn_like(m.zeros(2, 2, dtype=m.float64))), ("int_like", lambda m: m.randint_like(m.zeros(4), 3, 9)),
 ]
 
@@ -335,6 +338,12 @@ ERROR_CASES = [
     ("randperm_neg", lambda m: m.randperm(-1)), ("randperm_i8", lambda m: m.randperm(129, dtype=m.int8)),
     ("randperm_u8", lambda m: m.randperm(257, dtype=m.uint8)), ("randperm_f16", lambda m: m.randperm(2050, dtype=m.float16)),
     ("randint_nosize", lambda m: m.randint(5)),
+    ("mn_int", lambda m: m.multinomial(m.ones(3, dtype=m.int64), 1)), ("mn_3d", lambda m: m.multinomial(m.ones(2, 2, 2), 1)),
+    ("mn_zero_n", lambda m: m.multinomial(m.ones(3), 0)), ("mn_too_many", lambda m: m.multinomial(m.ones(3), 4)),
+    ("mn_neg", lambda m: m.multinomial(m.tensor([1.0, -1.0]), 1)), ("mn_nan", lambda m: m.multinomial(m.tensor([1.0, float("nan")]), 1)),
+    ("mn_inf", lambda m: m.multinomial(m.tensor([1.0, float("inf")]), 1, True)),
+    ("mn_sum0", lambda m: m.multinomial(m.zeros(3), 1, True)),
+    ("mn_empty", lambda m: m.multinomial(m.ones(0), 1, True)),
 ]
 
 
@@ -374,3 +383,28 @@ def test_cpu_and_cuda_draw_the_same_numbers():
             np.testing.assert_array_equal(a, b)
         else:  # Box-Muller through each device's libm
             np.testing.assert_allclose(a, b, rtol=1e-5 if a.dtype == np.float32 else 1e-12, atol=1e-6)
+
+
+# --- multinomial
+@pytest.mark.parametrize("replacement", [True, False])
+def test_multinomial_frequencies(replacement):
+    """The first draw of each row follows the normalised weights; zero weights are never drawn."""
+    w = np.array([0.5, 0.0, 3.0, 1.5, 0.0, 1.0])
+    rows = 20_000
+    pydl.manual_seed(3)
+    s = pydl.multinomial(pydl.tensor(np.tile(w, (rows, 1))), 2 if not replacement else 5, replacement).numpy()
+    assert s.dtype == np.int64 and not np.isin(s, [1, 4]).any()
+    freq = np.bincount(s[:, 0], minlength=6) / rows
+    np.testing.assert_allclose(freq, w / w.sum(), atol=0.015)  # ~4 standard errors at 20k draws
+    if not replacement:
+        assert (s[:, 0] != s[:, 1]).all()
+
+
+def test_multinomial_without_replacement_takes_everything():
+    pydl.manual_seed(0)
+    w = pydl.tensor([0.1, 5.0, 0.2, 1.0], dtype=pydl.float32)
+    s = w.multinomial(4).numpy()
+    assert sorted(s.tolist()) == [0, 1, 2, 3]
+    assert pydl.multinomial(pydl.tensor([0.0, 2.0]), 1).item() == 1  # the only positive category
+    # as in torch, zero-weight categories follow once the others are drawn
+    assert pydl.multinomial(pydl.tensor([0.0, 2.0, 0.0]), 3).tolist() == [1, 0, 2]

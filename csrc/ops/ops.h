@@ -89,6 +89,7 @@ Tensor& random_int_(Tensor& t, int64_t low, int64_t high, Generator* gen);  // [
 Tensor& bernoulli_(Tensor& t, double p, Generator* gen);
 Tensor bernoulli(const Tensor& probs, Generator* gen);
 Tensor randperm(int64_t n, ScalarType dtype, Device device, Generator* gen);
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement, Generator* gen);
 Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen);
 
 // --- elementwise math (unary.cpp, binary.cpp, ternary.cpp). Every op takes an optional OutArg:

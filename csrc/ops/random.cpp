@@ -2,6 +2,7 @@
 // buffer through the device's random primitive (see core/philox.h).
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "backend/backend.h"
 #include "core/convert.h"
@@ -166,6 +167,65 @@ Tensor randperm(int64_t n, ScalarType dtype, Device device, Generator* gen) {
     for (int64_t i = 0; i < n; ++i) out.data<scalar_t>()[i] = convert<scalar_t>(perm[i]);
   });
   return to(out, std::nullopt, device, false);
+}
+
+// Sampling runs on the CPU in double, like randperm, with uniform draws from the generator of
+// the input's device. With replacement: a binary search of each draw in the row's running sum
+// (a category of probability 0 is never the first entry past the draw). Without: the k
+// smallest keys E_i / p_i with E_i ~ Exp(1) (the exponential race: category i finishes first
+// with probability p_i / sum p, and removing it leaves the same race over the rest), one sort
+// per row instead of k passes. As in torch, categories of probability 0 come last, once the
+// others are drawn.
+Tensor multinomial(const Tensor& input, int64_t num_samples, bool replacement, Generator* gen) {
+  PYDL_CHECK(input.dim() == 1 || input.dim() == 2, "prob_dist must be 1 or 2 dim");
+  PYDL_CHECK(is_floating(input.dtype()), "multinomial only supports floating-point dtypes for input, got: ",
+             input.dtype());
+  PYDL_CHECK(num_samples > 0, "cannot sample n_sample <= 0 samples");
+  const int64_t rows = input.dim() == 2 ? input.size(0) : 1, cats = input.size(-1);
+  PYDL_CHECK(cats > 0, "cannot sample from an empty probability distribution");
+  PYDL_CHECK(replacement || num_samples <= cats, "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+  PYDL_CHECK(cats <= (int64_t(1) << 24), "number of categories cannot exceed 2^24");
+  const Device cpu(DeviceType::CPU);
+  const Tensor probs = contiguous(to(input, ScalarType::Float64, cpu, false));
+  Tensor u = empty(Shape{rows, replacement ? num_samples : cats}, ScalarType::Float64, cpu);
+  uniform_(u, 0.0, 1.0, &pick(gen, input, "multinomial"));
+  Tensor out = empty(Shape{rows, num_samples}, ScalarType::Int64, cpu);
+  const double *p = probs.data<double>(), *draws = u.data<double>();
+  int64_t* o = out.data<int64_t>();
+  std::vector<double> running(cats);
+  std::vector<int64_t> order(cats);
+  for (int64_t r = 0; r < rows; ++r, p += cats, o += num_samples) {
+    double total = 0;
+    for (int64_t i = 0; i < cats; ++i) {
+      PYDL_CHECK(std::isfinite(p[i]) && p[i] >= 0, "probability tensor contains either `inf`, `nan` or element < 0");
+      total += p[i];
+      running[i] = total;
+    }
+    PYDL_CHECK(total > 0, "invalid multinomial distribution (sum of probabilities <= 0)");
+    if (replacement) {
+      // A draw rounding up to the total lands on the last category of positive probability (the
+      // first of the entries at the end that equal the total).
+      const int64_t at_total = std::find_if(running.rbegin(), running.rend(), [&](double c) { return c < total; }) -
+                               running.rbegin();
+      for (int64_t s = 0; s < num_samples; ++s) {
+        const double x = draws[r * num_samples + s] * total;
+        const int64_t i = std::upper_bound(running.begin(), running.end(), x) - running.begin();
+        o[s] = std::min(i, cats - at_total);
+      }
+      continue;
+    }
+    const double* ur = draws + r * cats;
+    for (int64_t i = 0; i < cats; ++i) {
+      order[i] = i;
+      running[i] = p[i] > 0 ? -std::log1p(-ur[i]) / p[i] : INFINITY;  // the key E_i / p_i
+    }
+    std::partial_sort(order.begin(), order.begin() + num_samples, order.end(), [&](int64_t a, int64_t b) {
+      return running[a] < running[b] || (running[a] == running[b] && a < b);
+    });
+    std::copy(order.begin(), order.begin() + num_samples, o);
+  }
+  if (input.dim() == 1) out = reshape(out, Shape{num_samples});
+  return to(out, std::nullopt, input.device(), false);
 }
 
 }  // namespace pydl

@@ -178,6 +178,14 @@ void init_random(py::module_& m) {
   }, py::arg("input"), py::arg("p") = py::none(), py::kw_only(), py::arg("generator") = py::none(),
      "Draws 0/1 with the probabilities in `input` (or with probability p, shaped like input).");
 
+  auto multinomial_py = [](const Tensor& input, int64_t num_samples, bool replacement, py::object generator) {
+    return multinomial(input, num_samples, replacement, gen_ptr(generator));
+  };
+  m.def("multinomial", multinomial_py, py::arg("input"), py::arg("num_samples"), py::arg("replacement") = false,
+        py::kw_only(), py::arg("generator") = py::none(),
+        "Indices drawn from the categorical distributions in the rows of `input` (non-negative weights, "
+        "not necessarily normalised), with or without replacement.");
+
   m.def("normal", [](py::object mean, py::object std, py::object size, py::object generator, py::object dtype,
                      py::object device) -> Tensor {
     bool mt = py::isinstance<TensorImpl>(mean), st = py::isinstance<TensorImpl>(std);
@@ -206,6 +214,8 @@ void init_random(py::module_& m) {
      "Samples from normal distributions with the given mean(s) and std(s).");
 
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>(m.attr("Tensor"));
+  cls.def("multinomial", multinomial_py, py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(),
+          py::arg("generator") = py::none());
   cls.def("uniform_", [](Tensor t, double from, double to, py::object g) {
         return drawn_into(t, "uniform_", [&](Tensor& d) { return uniform_(d, from, to, gen_ptr(g)); });
       },

@@ -118,41 +118,6 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-def _multinomial(weights, num_samples, replacement, generator):
-    """Indices drawn with probability proportional to ``weights`` (a 1-D float64 pydl tensor).
-
-    pydl has no ``multinomial`` op, so it is composed from ops that take a generator:
-    with replacement, inverse-CDF sampling (uniforms located in the cumulative weights by
-    ``searchsorted``); without replacement, the exponential-keys method (Efraimidis-Spirakis):
-    key_i = E_i / w_i with E_i ~ Exp(1), and the ``num_samples`` smallest keys, in increasing
-    order, are a weighted draw without replacement in draw order. The checks and messages are
-    ``torch.multinomial``'s.
-    """
-    n = weights.shape[0]
-    if n == 0:
-        raise RuntimeError("cannot sample from an empty probability distribution")
-    if not bool(pydl.isfinite(weights).all().item()) or bool((weights < 0).any().item()):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if not float(weights.sum().item()) > 0:
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    if not replacement and num_samples > n:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    if replacement:
-        u = pydl.rand(num_samples, generator=generator, dtype=pydl.float64)
-        cdf = pydl.cumsum(weights, 0)
-        # right=True: a value equal to a boundary goes past it, so zero-weight categories (flat
-        # steps of the CDF) are never chosen.
-        idx = pydl.searchsorted(cdf, u * cdf[-1], right=True)
-        # Rounding can put u * total at the total itself; fold that onto the last category that
-        # has weight rather than returning n.
-        last = int(pydl.nonzero(weights > 0).max().item())
-        return pydl.clamp(idx, max=last)
-    u = pydl.rand(n, generator=generator, dtype=pydl.float64)
-    # u in [0, 1) so -log(u) is in (0, inf]; zero weights give +inf keys and are chosen last.
-    keys = -pydl.log(u) / weights
-    return pydl.topk(keys, num_samples, largest=False, sorted=True).indices
-
-
 class WeightedRandomSampler(Sampler):
     """Yields ``num_samples`` indices in ``[0, len(weights))`` drawn with the given (unnormalized)
     probabilities, with or without replacement."""
@@ -172,7 +137,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        yield from _multinomial(self.weights, self.num_samples, self.replacement, self.generator).tolist()
+        yield from pydl.multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
 
     def __len__(self):
         return self.num_samples
