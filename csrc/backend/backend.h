@@ -7,6 +7,7 @@
 
 #include "backend/elementwise_ops.h"
 #include "backend/optimizer_ops.h"
+#include "backend/rnn_ops.h"
 #include "backend/sorting_ops.h"
 #include "backend/window_ops.h"
 #include "core/device.h"
@@ -186,6 +187,10 @@ class Backend {
   virtual void optimizer_step(OptimizerKind, const OptimizerHyper&, const OptimizerTensors&) {
     not_implemented("optimizer_step");
   }
+
+  // --- recurrent cells (ops/rnn.cpp): the pointwise part of one RNN/LSTM/GRU time step, forward
+  // or backward, over row slices of contiguous float32/float64 buffers (see backend/rnn_ops.h).
+  virtual void rnn_cell(RnnCellKind, bool /*backward*/, const RnnCellTensors&) { not_implemented("rnn_cell"); }
 
   // --- device management
   virtual int device_count() = 0;

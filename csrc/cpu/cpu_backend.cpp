@@ -5,6 +5,7 @@
 #include "core/allocator.h"
 #include "cpu/kernels.h"
 #include "cpu/optim_kernel.h"
+#include "cpu/rnn_kernel.h"
 
 namespace pydl::cpu {
 
@@ -42,6 +43,8 @@ PYDL_DEFINE_KERNEL(PoolKernel, pool_kernel);
 PYDL_DEFINE_KERNEL(PoolBackwardKernel, pool_backward_kernel);
 // optimizers
 PYDL_DEFINE_KERNEL(OptimizerStepKernel, optimizer_step_kernel);
+// recurrent cells
+PYDL_DEFINE_KERNEL(RnnCellKernel, rnn_cell_kernel);
 
 namespace {
 
@@ -132,6 +135,9 @@ class CpuBackend final : public Backend {
   bool has_optimizer_step() const override { return true; }
   void optimizer_step(OptimizerKind kind, const OptimizerHyper& h, const OptimizerTensors& t) override {
     optimizer_step_kernel(kind, h, t);
+  }
+  void rnn_cell(RnnCellKind kind, bool backward, const RnnCellTensors& t) override {
+    rnn_cell_kernel(kind, backward, t);
   }
 
   int device_count() override { return 1; }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backend/elementwise_ops.h"
+#include "backend/rnn_ops.h"
 #include "core/generator.h"
 #include "core/scalar.h"
 #include "core/tensor.h"
@@ -313,5 +314,13 @@ Tensor cumprod(const Tensor& x, int64_t dim, OptionalDtype dtype = {}, OutArg de
 TensorPair cummax(const Tensor& x, int64_t dim, OutPair out = {});
 TensorPair cummin(const Tensor& x, int64_t dim, OutPair out = {});
 Tensor logcumsumexp(const Tensor& x, int64_t dim, OutArg dest = {});
+
+// --- recurrent layers (rnn.cpp): one layer and direction over a sequence. gates_x is the input
+// projection of every step ([seq, batch, gates * hidden], or [rows, ...] packed by batch_sizes);
+// c0 only for LSTM, b_hh only for GRU (the others fold it into gates_x), w_hr only for an LSTM
+// with proj_size. Returns {output, h_n} (+ c_n for LSTM).
+std::vector<Tensor> rnn_layer(RnnCellKind kind, const Tensor& gates_x, const Tensor& h0, const Tensor& c0,
+                              const Tensor& w_hh, const Tensor& b_hh, const Tensor& w_hr,
+                              const std::vector<int64_t>& batch_sizes, bool reverse);
 
 }  // namespace pydl

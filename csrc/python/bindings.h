@@ -105,6 +105,7 @@ py::object size_object(const Shape& s);  // a pydl.Size
 
 // scans
 void init_scan(py::module_& m);  // scan_py.cpp: cumsum, cumprod, cummax, cummin, logcumsumexp
+void init_rnn(py::module_& m);    // rnn_py.cpp: pydl._C._nn._rnn_layer, the recurrence of nn.RNN/LSTM/GRU
 void init_optim(py::module_& m);  // optim_py.cpp: pydl._C._optim multi-tensor optimizer steps
 
 }  // namespace pydl::python

@@ -85,5 +85,6 @@ PYBIND11_MODULE(_C, m) {
   init_softmax(m);  // after init_nn_functional: adds softmax, log_softmax, softmin to _nn
   init_linalg(m);   // after init_reduce_stats (pydl._C._linalg) and init_nn_functional (linear)
   init_conv(m);     // after init_nn_functional (adds to _nn)
+  init_rnn(m);      // after init_nn_functional (adds to _nn)
   init_optim(m);    // pydl._C._optim: the optimizer steps
 }

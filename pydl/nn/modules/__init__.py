@@ -10,3 +10,7 @@ from .dropout import *  # noqa: F401,F403
 from .sparse import Embedding  # noqa: F401
 from .spatial import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
+from .rnn_cell import *  # noqa: F401,F403
+from .attention import MultiheadAttention  # noqa: F401
+from .transformer import *  # noqa: F401,F403
