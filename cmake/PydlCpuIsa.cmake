@@ -40,9 +40,11 @@ endif()
 # into one FMA instruction, which the project-wide -ffp-contract=off (CMakeLists.txt: casts and
 # random draws must round alike on CPU and CUDA) would forbid. A matrix product's rounding
 # depends on its summation order anyway, so these files alone turn contraction back on (the
-# direct convolution's micro-kernel is the same kind of loop).
+# direct convolution's micro-kernel and the fused attention's block products are the same kind
+# of loop).
 set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/gemm_kernel.cpp
                             ${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/conv_direct_kernel.cpp
+                            ${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/attention_kernel.cpp
                             PROPERTIES COMPILE_OPTIONS -ffp-contract=fast)
 
 foreach(isa IN LISTS PYDL_CPU_ISA_LEVELS)

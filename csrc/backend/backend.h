@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "backend/attention_ops.h"
 #include "backend/elementwise_ops.h"
 #include "backend/optimizer_ops.h"
 #include "backend/rnn_ops.h"
@@ -191,6 +192,11 @@ class Backend {
   // --- recurrent cells (ops/rnn.cpp): the pointwise part of one RNN/LSTM/GRU time step, forward
   // or backward, over row slices of contiguous float32/float64 buffers (see backend/rnn_ops.h).
   virtual void rnn_cell(RnnCellKind, bool /*backward*/, const RnnCellTensors&) { not_implemented("rnn_cell"); }
+
+  // --- fused attention (ops/attention.cpp): softmax(Q Kᵀ scale + mask) V without an (L, S)
+  // score matrix, forward (out, lse) or backward (grad_q, grad_k, grad_v); backend/attention_ops.h.
+  virtual bool has_attention() const { return false; }
+  virtual void attention(const AttentionTensors&, bool /*backward*/) { not_implemented("attention"); }
 
   // --- device management
   virtual int device_count() = 0;

@@ -3,6 +3,7 @@
 
 #include "backend/backend.h"
 #include "core/allocator.h"
+#include "cpu/attention_kernel.h"
 #include "cpu/kernels.h"
 #include "cpu/optim_kernel.h"
 #include "cpu/rnn_kernel.h"
@@ -43,8 +44,9 @@ PYDL_DEFINE_KERNEL(PoolKernel, pool_kernel);
 PYDL_DEFINE_KERNEL(PoolBackwardKernel, pool_backward_kernel);
 // optimizers
 PYDL_DEFINE_KERNEL(OptimizerStepKernel, optimizer_step_kernel);
-// recurrent cells
+// recurrent cells and attention
 PYDL_DEFINE_KERNEL(RnnCellKernel, rnn_cell_kernel);
+PYDL_DEFINE_KERNEL(AttentionKernel, attention_kernel);
 
 namespace {
 
@@ -139,6 +141,8 @@ class CpuBackend final : public Backend {
   void rnn_cell(RnnCellKind kind, bool backward, const RnnCellTensors& t) override {
     rnn_cell_kernel(kind, backward, t);
   }
+  bool has_attention() const override { return true; }
+  void attention(const AttentionTensors& t, bool backward) override { attention_kernel(t, backward); }
 
   int device_count() override { return 1; }
   int current_device() override { return 0; }

@@ -323,4 +323,10 @@ std::vector<Tensor> rnn_layer(RnnCellKind kind, const Tensor& gates_x, const Ten
                               const Tensor& w_hh, const Tensor& b_hh, const Tensor& w_hr,
                               const std::vector<int64_t>& batch_sizes, bool reverse);
 
+// --- attention (attention.cpp): softmax(q kᵀ scale + mask) v by the backend's fused kernel;
+// q [..., L, E], k [..., S, E], v [..., S, Ev] with equal batch dims, float32/float64; attn_mask
+// (bool: True takes part; float: added) broadcast to [..., L, S], or undefined.
+Tensor scaled_dot_product_attention_fused(const Tensor& query, const Tensor& key, const Tensor& value,
+                                          const Tensor& attn_mask, bool is_causal, double scale);
+
 }  // namespace pydl

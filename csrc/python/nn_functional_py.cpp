@@ -68,6 +68,13 @@ void init_nn_functional(py::module_& root) {
   m.def("sigmoid", [](Tensor x) { return act(UnaryOp::Sigmoid, x, {}, false); }, arg("input"), "1 / (1 + exp(-x)).");
   m.def("tanh", [](Tensor x) { return act(UnaryOp::Tanh, x, {}, false); }, arg("input"), "Hyperbolic tangent.");
 
+  m.def("_sdpa_fused", [](const Tensor& q, const Tensor& k, const Tensor& v, const std::optional<Tensor>& mask,
+                          bool is_causal, double scale) {
+    py::gil_scoped_release nogil;
+    return scaled_dot_product_attention_fused(q, k, v, mask ? *mask : Tensor(), is_causal, scale);
+  }, arg("query"), arg("key"), arg("value"), arg("attn_mask"), arg("is_causal"), arg("scale"),
+        "The fused CPU kernel behind F.scaled_dot_product_attention (float32/float64, no dropout).");
+
   // Top-level and method forms PyTorch also has.
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>(root.attr("Tensor"));
   root.def("selu", [](Tensor x) { return act(UnaryOp::Elu, x, params(kSeluAlpha, kSeluScale, 1.0), false); }, arg("input"));

@@ -87,4 +87,33 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     ``scale`` defaults to 1/sqrt(E); ``dropout_p`` drops attention weights (pass 0.0 in eval);
     ``enable_gqa`` repeats key/value heads (dim -3) to the query's head count.
     """
-    return sdpa_reference(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+    if not _fused_applies(query, key, value, attn_mask, dropout_p, enable_gqa):
+        return sdpa_reference(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+    _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
+    if enable_gqa and query.dim() >= 3:
+        key, value = _repeat_heads(key, query.shape[-3]), _repeat_heads(value, query.shape[-3])
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    return _C._nn._sdpa_fused(query, key, value, attn_mask, is_causal, scale)
+
+
+_FUSED_DTYPES = (_C.float32, _C.float64)
+
+
+def _fused_applies(query, key, value, attn_mask, dropout_p, enable_gqa):
+    """The fused kernel takes float32/float64 CPU attention without dropout, with equal batch dims
+    (heads may differ under enable_gqa: they are repeated first), a non-empty embedding and no
+    gradient wanted for the mask. Everything else goes to the reference, which also raises the
+    errors for bad input."""
+    tensors = (query, key, value)
+    if dropout_p > 0.0 or not all(isinstance(t, _C.Tensor) for t in tensors):
+        return False
+    if query.dtype not in _FUSED_DTYPES or query.device.type != "cpu" or query.dim() < 2:
+        return False
+    if key.dim() != query.dim() or value.dim() != query.dim() or query.shape[-1] == 0:
+        return False
+    heads = -3 if enable_gqa and query.dim() >= 3 else -2  # batch dims that must match exactly
+    if query.shape[:heads] != key.shape[:heads] or key.shape[:-2] != value.shape[:-2]:
+        return False
+    if heads == -3 and key.shape[-3] != query.shape[-3] and (key.shape[-3] == 0 or query.shape[-3] % key.shape[-3]):
+        return False
+    return attn_mask is None or (isinstance(attn_mask, _C.Tensor) and not attn_mask.requires_grad)
