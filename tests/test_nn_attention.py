@@ -26,6 +26,7 @@ CASES = [  # (B, H, L, S, D, Dv, mask kind, causal)
     (2, 2, 70, 150, 16, 8, "bool_empty_row", False),  # a query that sees no key: zeros
     (2, 2, 70, 150, 16, 8, "float_heads", False),     # broadcast over batch
     (2, 2, 33, 40, 16, 8, "float_full", False),
+    (1, 2, 4, 6, 4, 4, "float_expanded", False),  # the mask is itself a stride-0 view over heads
 ]
 
 
@@ -37,6 +38,8 @@ def make_mask(kind, B, H, L, S):
         if kind == "bool_empty_row":
             m[3] = False
         return pydl.tensor(m)
+    if kind == "float_expanded":
+        return pydl.tensor(RNG.standard_normal((B, 1, 1, S))).expand(B, H, 1, S)
     shape = (H, 1, S) if kind == "float_heads" else (B, H, L, S)
     return pydl.tensor(RNG.standard_normal(shape))
 

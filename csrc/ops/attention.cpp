@@ -53,10 +53,13 @@ Tensor mask_bias(const Tensor& mask, const Tensor& q, int64_t S, std::vector<int
   full_shape.push_back(S);
   Tensor view = expand(bias, full_shape);
   const int64_t nd = view.dim();
-  if (view.stride(nd - 1) != 1 || view.stride(nd - 2) != S) {  // (L, S) blocks not row-major: make them so
-    Shape own = full_shape;
-    for (int64_t d = 0; d < nd - 2; ++d) own[d] = view.stride(d) == 0 ? 1 : full_shape[d];
-    view = expand(contiguous(expand(bias, own)), full_shape);
+  if (view.stride(nd - 1) != 1 || view.stride(nd - 2) != S) {
+    // (L, S) blocks not row-major: copy them so, once per distinct block (a broadcast batch dim,
+    // stride 0 whatever its size in the user's mask, keeps one copy).
+    Tensor blocks = view;
+    for (int64_t d = 0; d < nd - 2; ++d)
+      if (view.stride(d) == 0) blocks = narrow(blocks, d, 0, 1);
+    view = expand(contiguous(blocks), full_shape);
   }
   int64_t slices = 1;
   for (int64_t d = 0; d < nd - 2; ++d) slices *= full_shape[d];
