@@ -46,3 +46,4 @@ from ._normalization import (  # noqa: F401,E402
 from ._dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout  # noqa: F401,E402
 from ._embedding import embedding, embedding_bag  # noqa: F401,E402
 from ._attention import scaled_dot_product_attention  # noqa: F401,E402
+from ._multihead import multi_head_attention_forward, _canonical_mask, _none_or_dtype  # noqa: F401,E402
