@@ -22,6 +22,14 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
+def uniform_reset(module):
+    """torch's initialisation of recurrent layers and cells: every parameter uniform in
+    ±1/sqrt(hidden_size)."""
+    stdv = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -stdv, stdv)
+
+
 def _packed_sequence_type():
     from ..utils.rnn import PackedSequence
     return PackedSequence
@@ -99,9 +107,7 @@ class RNNBase(Module):
 
     def reset_parameters(self):
         """Every weight and bias uniform in ±1/sqrt(hidden_size), as torch."""
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        uniform_reset(self)
 
     def flatten_parameters(self):
         """A no-op (torch compacts weights for cuDNN; pydl's kernels read them where they are)."""
@@ -220,18 +226,15 @@ class RNNBase(Module):
             h = zeros(self.proj_size or self.hidden_size)
             return (h, zeros(self.hidden_size)) if is_lstm else (h,)
         states = tuple(hx) if is_lstm else (hx,)
+        rank = 3 if batched else 2
+        if any(s.dim() != rank for s in states):  # torch's wording, per input kind and layer
+            kind = "batched 3-D" if batched else "unbatched 2-D"
+            got = (f"({', '.join(f'{s.dim()}-D' for s in states)}) tensors" if is_lstm
+                   else f"{states[0].dim()}-D tensor")
+            raise RuntimeError(f"For {kind} input, {'hx and cx' if is_lstm else 'hx'} should also be {rank}-D but "
+                               f"got {got}")
         if not batched:
-            if any(s.dim() != 2 for s in states):
-                dims = ", ".join(f"{s.dim()}-D" for s in states)
-                what = "hx and cx should also be 2-D" if is_lstm else "hx should also be 2-D"
-                raise RuntimeError(f"For unbatched 2-D input, {what} but got ({dims}) tensors" if is_lstm else
-                                   f"For unbatched 2-D input, {what} but got {states[0].dim()}-D tensor")
             states = tuple(s.unsqueeze(1) for s in states)
-        elif any(s.dim() != 3 for s in states):
-            dims = ", ".join(f"{s.dim()}-D" for s in states)
-            what = "hx and cx should also be 3-D" if is_lstm else "hx should also be 3-D"
-            raise RuntimeError(f"For batched 3-D input, {what} but got ({dims}) tensors" if is_lstm else
-                               f"For batched 3-D input, {what} but got {states[0].dim()}-D tensor")
         if sorted_indices is not None:  # the user's batch order -> the packed (sorted) order
             states = tuple(s.index_select(1, sorted_indices) for s in states)
         return states

@@ -3,13 +3,10 @@
 A cell is the recurrent layer's C++ call over a sequence of length one, so cell and layer share
 one kernel and one backward (csrc/ops/rnn.cpp).
 """
-import math
-
 from ... import _C
-from .. import init
 from ..parameter import Parameter
 from .module import Module
-from .rnn import _layer
+from .rnn import _layer, uniform_reset
 
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -35,9 +32,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        uniform_reset(self)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
