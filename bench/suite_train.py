@@ -21,6 +21,7 @@ import torch
 import pydl
 
 from harness import Case
+import seq_models
 from train_models import BATCH, MODELS, mnist_batch, training_step
 
 
@@ -39,12 +40,14 @@ def build(lib, name, seed=0):
 
 
 def cases(quick: bool = False) -> list:
-    """One case per model (quick: MLP and LeNet)."""
+    """One case per model (quick: MLP and LeNet), then the sequence-model rows (seq_models.py;
+    not in quick runs)."""
     names = list(MODELS)[:2] if quick else list(MODELS)
-    return [Case(f"train step {name}", (BATCH, 1, 28, 28), "float32",
+    rows = [Case(f"train step {name}", (BATCH, 1, 28, 28), "float32",
                  training_step(pydl, name, build), training_step(torch, name, build),
                  inputs=mnist_batch, bytes=None, tol=(1e-4, 1e-5))
             for name in names]
+    return rows if quick else rows + seq_models.cases()
 
 
 _RSS_SCRIPT = """

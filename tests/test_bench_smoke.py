@@ -101,10 +101,19 @@ def test_conv_suite_quick_cases_match_torch():
 def test_train_suite_first_steps_match_torch():
     """From the same weights, pydl's first training step of every model gives torch's loss, at
     each thread count (the suite rebuilds its models per thread count)."""
-    cases = suite_train.cases(quick=False)
+    cases = [c for c in suite_train.cases(quick=False) if c.name.startswith("train step")]
     results = [r for c in cases for r in harness.run_case(c, [1, 2], FAST)]
     assert len(results) == 6
     bad = [(r.name, r.threads, r.status, r.detail) for r in results if r.status != "ok"]
+    assert not bad
+
+
+def test_train_suite_sequence_rows_match_torch():
+    """The LSTM and attention rows compute torch's result (loss, dq) on their first call."""
+    cases = [c for c in suite_train.cases(quick=False) if not c.name.startswith("train step")]
+    assert {c.name.split()[0] for c in cases} == {"LSTM", "SDPA"}
+    results = [r for c in cases for r in harness.run_case(c, [1], FAST)]
+    bad = [(r.name, r.status, r.detail) for r in results if r.status != "ok"]
     assert not bad
 
 
