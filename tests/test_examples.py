@@ -29,7 +29,8 @@ def test_every_example_is_covered():
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
-def test_smoke_run_learns(script, tmp_path):
+def test_smoke_run_learns(script, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))  # as when run as a script: its shared _helpers import
     history = load(script).main(["--smoke", "--out", str(tmp_path)])
     losses = history["train_loss"]
     assert len(losses) >= 10, "a smoke run should take at least ten steps"
