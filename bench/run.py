@@ -37,7 +37,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats (seconds)")
-    p.add_argument("--only", default="", help="run only cases whose name contains this text")
+    p.add_argument("--only", default="",
+                   help="run only cases whose name contains this text (or any of several, comma-separated)")
     p.add_argument("--peak-gbs", type=float, default=None,
                    help="memory bandwidth peak for the %% column (default: bench/limits.py)")
     p.add_argument("--peak-gflops", type=float, default=None,
@@ -67,7 +68,7 @@ def cuda_unavailable_reason() -> str:
 def run_suite(name: str, args: argparse.Namespace, settings: harness.Settings) -> None:
     """Run one suite: progress bar, table, summary, JSON and PNG."""
     module = SUITES[name]
-    cases = [c for c in module.cases(quick=args.quick) if args.only in c.name]
+    cases = [c for c in module.cases(quick=args.quick) if any(part in c.name for part in args.only.split(","))]
     if not cases:
         print(getattr(module, "NOTE", f"{name} suite: no cases to run."))
         return
