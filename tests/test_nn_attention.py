@@ -106,21 +106,37 @@ def test_double_backward_raises():
         pydl.autograd.grad(out.sum(), q, create_graph=True)
 
 
+def _sdpa(m, q, k=None, v=None, **kw):
+    return m.nn.functional.scaled_dot_product_attention(q, q if k is None else k, q if v is None else v, **kw)
+
+
+# (name, call(lib, q) with q of shape (2, 3, 4), fragment of pydl's message). The class must be
+# torch's; where torch's message names its internals (bmm's "batch2 tensor"), pydl's names the
+# op and both shapes instead.
 ERRORS = [
-    ("causal_and_mask", lambda m, q: m.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=m.ones(3, 3, dtype=m.bool),
-                                                                                 is_causal=True), RuntimeError),
-    ("dtype", lambda m, q: m.nn.functional.scaled_dot_product_attention(q, q.double(), q), RuntimeError),
-    ("embed", lambda m, q: m.nn.functional.scaled_dot_product_attention(q, m.zeros(2, 3, 5), q), RuntimeError),
+    ("causal_and_mask", lambda m, q: _sdpa(m, q, attn_mask=m.ones(3, 3, dtype=m.bool), is_causal=True),
+     "Explicit attn_mask should not be set when is_causal=True"),
+    ("dtype", lambda m, q: _sdpa(m, q, q.double()), "Expected query, key, and value to have the same dtype"),
+    ("rank", lambda m, q: _sdpa(m, m.zeros(4), m.zeros(4), m.zeros(4)), "query.dim() = 1"),
+    ("embed", lambda m, q: _sdpa(m, q, m.zeros(2, 3, 5)),
+     "the embedding dims of query and key must match, got query (2, 3, 4) and key (2, 3, 5)"),
+    ("kv_length", lambda m, q: _sdpa(m, q, m.zeros(2, 5, 4), m.zeros(2, 6, 4)),
+     "key and value must have the same sequence length, got key (2, 5, 4) and value (2, 6, 4)"),
+    ("batch", lambda m, q: _sdpa(m, q, m.zeros(3, 3, 4), m.zeros(3, 3, 4)), "must match the size of tensor b (3)"),
+    ("mask_shape", lambda m, q: _sdpa(m, q, attn_mask=m.zeros(4, 4)), "Target sizes: [2, 3, 3]"),
+    ("mask_dtype", lambda m, q: _sdpa(m, q, attn_mask=m.zeros(3, 3, dtype=m.int64)),
+     "Expected attn_mask dtype to be bool or float or to match query dtype"),
 ]
 
 
-@pytest.mark.parametrize("name,call,exc", ERRORS, ids=[e[0] for e in ERRORS])
-def test_errors_like_torch(name, call, exc):
+@pytest.mark.parametrize("name,call,fragment", ERRORS, ids=[e[0] for e in ERRORS])
+def test_errors_like_torch(name, call, fragment):
     torch = pytest.importorskip("torch")
-    with pytest.raises(exc):
+    with pytest.raises(RuntimeError):
         call(torch, torch.zeros(2, 3, 4))
-    with pytest.raises(exc):
+    with pytest.raises(RuntimeError) as info:
         call(pydl, pydl.zeros(2, 3, 4))
+    assert fragment in str(info.value)
 
 
 def test_private_entry_checks():
