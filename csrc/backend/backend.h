@@ -7,6 +7,7 @@
 
 #include "backend/attention_ops.h"
 #include "backend/elementwise_ops.h"
+#include "backend/norm_ops.h"
 #include "backend/optimizer_ops.h"
 #include "backend/rnn_ops.h"
 #include "backend/sorting_ops.h"
@@ -192,6 +193,12 @@ class Backend {
   // --- recurrent cells (ops/rnn.cpp): the pointwise part of one RNN/LSTM/GRU time step, forward
   // or backward, over row slices of contiguous float32/float64 buffers (see backend/rnn_ops.h).
   virtual void rnn_cell(RnnCellKind, bool /*backward*/, const RnnCellTensors&) { not_implemented("rnn_cell"); }
+
+  // --- layer norm and batch norm (ops/normalization.cpp), forward or backward, over contiguous
+  // float32/float64 buffers (see backend/norm_ops.h). Devices without it (has_norm() false)
+  // get the composed forms of pydl/nn/_normalization.py.
+  virtual bool has_norm() const { return false; }
+  virtual void norm(NormKind, bool /*backward*/, const NormTensors&) { not_implemented("norm"); }
 
   // --- fused attention (ops/attention.cpp): softmax(Q Kᵀ scale + mask) V without an (L, S)
   // score matrix, forward (out, lse) or backward (grad_q, grad_k, grad_v); backend/attention_ops.h.

@@ -5,6 +5,7 @@
 #include "core/allocator.h"
 #include "cpu/attention_kernel.h"
 #include "cpu/kernels.h"
+#include "cpu/norm_kernel.h"
 #include "cpu/optim_kernel.h"
 #include "cpu/rnn_kernel.h"
 
@@ -47,6 +48,8 @@ PYDL_DEFINE_KERNEL(OptimizerStepKernel, optimizer_step_kernel);
 // recurrent cells and attention
 PYDL_DEFINE_KERNEL(RnnCellKernel, rnn_cell_kernel);
 PYDL_DEFINE_KERNEL(AttentionKernel, attention_kernel);
+// normalisation
+PYDL_DEFINE_KERNEL(NormKernel, norm_kernel);
 
 namespace {
 
@@ -143,6 +146,8 @@ class CpuBackend final : public Backend {
   }
   bool has_attention() const override { return true; }
   void attention(const AttentionTensors& t, bool backward) override { attention_kernel(t, backward); }
+  bool has_norm() const override { return true; }
+  void norm(NormKind kind, bool backward, const NormTensors& t) override { norm_kernel(kind, backward, t); }
 
   int device_count() override { return 1; }
   int current_device() override { return 0; }

@@ -329,4 +329,12 @@ std::vector<Tensor> rnn_layer(RnnCellKind kind, const Tensor& gates_x, const Ten
 Tensor scaled_dot_product_attention_fused(const Tensor& query, const Tensor& key, const Tensor& value,
                                           const Tensor& attn_mask, bool is_causal, double scale);
 
+// --- normalisation (normalization.cpp): the backend's fused layer norm over the last
+// `normalized_ndim` dims and training-mode batch norm over (N, C, *) with the batch's statistics
+// (returning the output, the batch mean and the biased variance, for the running statistics).
+// Both return undefined (empty) results where the fused primitive does not apply.
+Tensor layer_norm_fused(const Tensor& input, int64_t normalized_ndim, const Tensor& weight, const Tensor& bias,
+                        double eps);
+std::vector<Tensor> batch_norm_fused(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps);
+
 }  // namespace pydl

@@ -94,6 +94,8 @@ Tensor finish_factory(Tensor t, bool requires_grad);
 bool is_numpy_array(py::handle h);
 std::optional<ScalarType> dtype_from_numpy(py::handle np_dtype);  // nullopt: unsupported
 Tensor from_numpy(py::handle array);  // shares memory
+// An optional tensor argument (None) as the undefined tensor the ops take for "absent".
+inline Tensor or_undefined(const std::optional<Tensor>& t) { return t ? *t : Tensor(); }
 
 // --- shape ops (shape_py.cpp) and the argument helpers they share with tensor_py.cpp
 void init_shape(py::module_& m);

@@ -74,6 +74,21 @@ void init_nn_functional(py::module_& root) {
     return scaled_dot_product_attention_fused(q, k, v, mask ? *mask : Tensor(), is_causal, scale);
   }, arg("query"), arg("key"), arg("value"), arg("attn_mask"), arg("is_causal"), arg("scale"),
         "The fused CPU kernel behind F.scaled_dot_product_attention (float32/float64, no dropout).");
+  m.def("_layer_norm", [](const Tensor& x, int64_t normalized_ndim, const std::optional<Tensor>& weight,
+                          const std::optional<Tensor>& bias, double eps) -> std::optional<Tensor> {
+    py::gil_scoped_release nogil;
+    Tensor out = layer_norm_fused(x, normalized_ndim, or_undefined(weight), or_undefined(bias), eps);
+    return out.defined() ? std::optional<Tensor>(out) : std::nullopt;
+  }, arg("input"), arg("normalized_ndim"), arg("weight"), arg("bias"), arg("eps"),
+        "F.layer_norm's fused kernel (float32/float64), or None where it does not apply.");
+  m.def("_batch_norm_train", [](const Tensor& x, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
+                                double eps) -> std::optional<std::tuple<Tensor, Tensor, Tensor>> {
+    py::gil_scoped_release nogil;
+    std::vector<Tensor> r = batch_norm_fused(x, or_undefined(weight), or_undefined(bias), eps);
+    if (r.empty()) return std::nullopt;
+    return std::make_tuple(r[0], r[1], r[2]);
+  }, arg("input"), arg("weight"), arg("bias"), arg("eps"),
+        "F.batch_norm's fused training kernel: (output, batch mean, biased batch variance), or None.");
 
   // Top-level and method forms PyTorch also has.
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>(root.attr("Tensor"));

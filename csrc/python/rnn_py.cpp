@@ -16,8 +16,6 @@ RnnCellKind cell_kind(const std::string& mode) {
   return RnnCellKind::Tanh;
 }
 
-Tensor or_undefined(const std::optional<Tensor>& t) { return t ? *t : Tensor(); }
-
 }  // namespace
 
 void init_rnn(py::module_& m) {

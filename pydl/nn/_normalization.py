@@ -1,10 +1,13 @@
 """Normalisation functions (batch, layer, group, instance, local-response, Lp and RMS), with
 torch.nn.functional's signatures and semantics.
 
-Each is a short composition of differentiable compiled ops (var_mean, rsqrt, addcmul, ...), so
-the gradients come from pydl's C++ autograd. batch_norm and layer_norm run every training step,
-so they keep to a handful of full-size ops: the statistics are reduced once, and the per-channel
-scale and shift are folded together on the small statistics tensors before touching the input.
+layer_norm and training-mode batch_norm run every training step: for float32/float64 they are
+one fused C++ op each (_C._nn._layer_norm, _batch_norm_train: statistics and normalisation in
+two passes, a fused backward). Everything else, and those two where the fused op declines
+(other dtypes or devices), is a short composition of differentiable compiled ops (var_mean,
+rsqrt, addcmul, ...) whose gradients come from pydl's C++ autograd; it keeps to a handful of
+full-size ops: the statistics are reduced once, and the per-channel scale and shift are folded
+together on the small statistics tensors before touching the input.
 """
 import pydl
 from .._C import _nn
@@ -54,6 +57,12 @@ def _check_running_stat(name, stat, channels):
         raise RuntimeError(f"{name} should contain {channels} elements not {stat.numel()}")
 
 
+def _check_normalized_param(name, param, normalized_shape):
+    if param is not None and tuple(param.shape) != normalized_shape:
+        raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                           f"{list(param.shape)} and normalized_shape = {list(normalized_shape)}")
+
+
 def _update_running_stats(running_mean, running_var, batch_mean, batch_var, count, momentum):
     """running = (1 - momentum) * running + momentum * batch, in place and unrecorded. The
     variance that enters running_var is the unbiased one (count / (count - 1) times the biased
@@ -77,11 +86,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     channels = input.shape[1]
     _check_running_stat("running_mean", running_mean, channels)
     _check_running_stat("running_var", running_var, channels)
+    _check_running_stat("weight", weight, channels)
+    _check_running_stat("bias", bias, channels)
     shape = _channel_shape(input)
     if training:
         count = input.numel() // channels
         if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        fused = _nn._batch_norm_train(input, weight, bias, eps)
+        if fused is not None:
+            out, mean, var = fused
+            if running_mean is not None or running_var is not None:
+                _update_running_stats(running_mean, running_var, mean, var, count, momentum)
+            return out
         reduce_dims = [0] + list(range(2, input.dim()))
         var, mean = pydl.var_mean(input, dim=reduce_dims, correction=0, keepdim=True)
         # An empty batch has no statistics: torch leaves the running ones as they are.
@@ -113,6 +130,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the last len(normalized_shape) dims, with an elementwise affine
     weight/bias of shape normalized_shape."""
     normalized_shape, dims = _trailing_dims(input, normalized_shape)
+    _check_normalized_param("weight", weight, normalized_shape)
+    _check_normalized_param("bias", bias, normalized_shape)
+    out = _nn._layer_norm(input, len(dims), weight, bias, eps)
+    if out is not None:
+        return out
     var, mean = pydl.var_mean(input, dim=dims, correction=0, keepdim=True)
     return _affine((input - mean) * (var + eps).rsqrt(), weight, bias)
 
