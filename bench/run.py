@@ -1,6 +1,6 @@
 """pydl benchmarks against PyTorch: the one entry point.
 
-    python bench/run.py [--suite ops|gemm|conv|train|optim|all] [--threads 1,2] [--device cpu|cuda] [--quick]
+    python bench/run.py [--suite ops|gemm|conv|nn|train|optim|all] [--threads 1,2] [--device cpu|cuda] [--quick]
 
 Prints a table and a geometric-mean summary, and writes bench/results/<suite>-<device>-<time>.json
 plus a PNG chart of the ratios next to it (and, for the gemm suite, one of GFLOP/s against size).
@@ -23,11 +23,14 @@ import harness
 import report
 import suite_conv
 import suite_gemm
+import suite_nn
 import suite_ops
 import suite_optim
 import suite_train
 
-SUITES = {"ops": suite_ops, "gemm": suite_gemm, "conv": suite_conv, "train": suite_train, "optim": suite_optim}   # "all" runs them in this order
+# "all" runs them in this order
+SUITES = {"ops": suite_ops, "gemm": suite_gemm, "conv": suite_conv, "nn": suite_nn, "train": suite_train,
+          "optim": suite_optim}
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 

@@ -21,6 +21,7 @@ import report  # noqa: E402
 import run as bench_run  # noqa: E402
 import suite_conv  # noqa: E402
 import suite_gemm  # noqa: E402
+import suite_nn  # noqa: E402
 import suite_train  # noqa: E402
 
 # As little measuring as possible: these tests are about plumbing.
@@ -115,6 +116,14 @@ def test_train_suite_sequence_rows_match_torch():
     assert {c.name.split()[0] for c in cases} == {"LSTM", "SDPA"}
     results = [r for c in cases for r in harness.run_case(c, [1], FAST)]
     bad = [(r.name, r.status, r.detail) for r in results if r.status != "ok"]
+    assert not bad
+
+
+def test_nn_suite_rows_match_torch():
+    """Every nn row (normalisation, softmax, losses fwd+bwd, tiny Linear) gives torch's input gradient."""
+    cases = suite_nn.cases(quick=True)
+    assert {c.name.split()[0] for c in cases} >= {"layer_norm", "batch_norm", "cross_entropy", "softmax(dim=-1)"}
+    bad = [(r.name, r.status, r.detail) for c in cases for r in harness.run_case(c, [1], FAST) if r.status != "ok"]
     assert not bad
 
 
