@@ -149,6 +149,14 @@ class Backend {
   // out = softmax (log: log_softmax) of in along `dim`; in and out contiguous, same shape and
   // floating dtype (a 0-d tensor is one slice of one element along dim 0).
   virtual void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log);
+  // grad_in = the gradient of softmax (log: log_softmax) along the last dim from its output `out`
+  // and grad_out: out (grad_out - sum(grad_out out)), or grad_out - exp(out) sum(grad_out). All
+  // contiguous, same shape, float32/float64. Devices without it compose the formula from ops.
+  virtual bool has_softmax_backward() const { return false; }
+  virtual void softmax_backward(const Tensor& /*grad_in*/, const Tensor& /*grad_out*/, const Tensor& /*out*/,
+                                bool /*log*/) {
+    not_implemented("softmax_backward");
+  }
 
   // --- sliding windows (ops/conv.cpp, ops/pool.cpp; see backend/window_ops.h)
   // cols (contiguous [channels * kernel_numel, batch, out_numel]) = the input patches: row

@@ -36,6 +36,7 @@ PYDL_DEFINE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
 PYDL_DEFINE_KERNEL(ScanKernel, scan_kernel);
 // softmax
 PYDL_DEFINE_KERNEL(SoftmaxKernel, softmax_kernel);
+PYDL_DEFINE_KERNEL(SoftmaxBackwardKernel, softmax_backward_kernel);
 // sliding windows
 PYDL_DEFINE_KERNEL(Im2colKernel, im2col_kernel);
 PYDL_DEFINE_KERNEL(ConvDirectKernel, conv_direct_kernel);
@@ -116,6 +117,10 @@ class CpuBackend final : public Backend {
   // --- softmax
   void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) override {
     softmax_kernel(out, in, dim, log);
+  }
+  bool has_softmax_backward() const override { return true; }
+  void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, bool log) override {
+    softmax_backward_kernel(grad_in, grad_out, out, log);
   }
   // --- sliding windows
   void im2col(const Tensor& cols, const Tensor& in, const ConvGeometry& g) override { im2col_kernel(cols, in, g); }

@@ -67,6 +67,8 @@ PYDL_DECLARE_KERNEL(LexsortRowsKernel, lexsort_rows_kernel);
 // --- softmax (kernels/softmax_kernel.cpp); see Backend::softmax.
 using SoftmaxKernel = void (*)(const Tensor& out, const Tensor& in, int64_t dim, bool log);
 PYDL_DECLARE_KERNEL(SoftmaxKernel, softmax_kernel);
+using SoftmaxBackwardKernel = void (*)(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, bool log);
+PYDL_DECLARE_KERNEL(SoftmaxBackwardKernel, softmax_backward_kernel);
 
 // --- scans (kernels/scan_kernel.cpp); see Backend::scan.
 using ScanKernel = void (*)(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);

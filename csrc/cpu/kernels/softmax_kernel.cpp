@@ -37,6 +37,8 @@ constexpr int64_t kSoftmaxGrain = 8192;
 constexpr int64_t kStagedRow = 4096;
 // Columns per tile on the inner > 1 path: the accumulators of a tile stay in L1.
 constexpr int64_t kTile = 64;
+// Independent running maxima in a row's max pass (two AVX-512 registers of floats).
+constexpr int64_t kLanes = 32;
 
 // e^t for the shifted values t = x - max <= 0 (or NaN): vm::exp without its overflow clamp,
 // which the vectoriser turns into a chain of compares and blends; one clamp, to -104 where
@@ -115,8 +117,16 @@ void softmax_row(const T* x, T* y, int64_t n, bool log) {
   for (int64_t b = 0; b < n; b += block) {
     const int64_t len = std::min(block, n - b);
     const C* v = widen(x + b, len, buf);
-#pragma omp simd reduction(max : m)
-    for (int64_t i = 0; i < len; ++i) m = std::max(m, v[i]);
+    // Vector lanes of running maxima, combined at the end: GCC leaves an `omp simd
+    // reduction(max)` over std::max as a serial chain of scalar maxss (the row's slowest pass).
+    C lanes[kLanes];
+    for (int64_t k = 0; k < kLanes; ++k) lanes[k] = m;
+    int64_t i = 0;
+    for (; i + kLanes <= len; i += kLanes)
+#pragma omp simd
+      for (int64_t k = 0; k < kLanes; ++k) lanes[k] = v[i + k] > lanes[k] ? v[i + k] : lanes[k];
+    for (; i < len; ++i) m = v[i] > m ? v[i] : m;
+    for (int64_t k = 0; k < kLanes; ++k) m = lanes[k] > m ? lanes[k] : m;
   }
   C sum = 0;
   for (int64_t b = 0; b < n; b += block) {
@@ -233,8 +243,42 @@ void softmax_impl(const Tensor& out, const Tensor& in, int64_t dim, bool log) {
   });
 }
 
+// The backward along the last dim, rows in parallel: one pass for the row's sum, one for the
+// gradient (the row stays in L1 between them).
+template <typename T>
+void softmax_backward_typed(T* gi, const T* go, const T* y, int64_t rows, int64_t n, bool log) {
+  parallel_for(0, rows, std::max<int64_t>(1, kSoftmaxGrain / n), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const T *g = go + r * n, *o = y + r * n;
+      T* d = gi + r * n;
+      T sum = 0;
+      if (log) {
+#pragma omp simd reduction(+ : sum)
+        for (int64_t i = 0; i < n; ++i) sum += g[i];
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) d[i] = g[i] - exp_shifted(o[i]) * sum;  // log-probabilities are <= 0
+      } else {
+#pragma omp simd reduction(+ : sum)
+        for (int64_t i = 0; i < n; ++i) sum += g[i] * o[i];
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) d[i] = o[i] * (g[i] - sum);
+      }
+    }
+  });
+}
+
+void softmax_backward_impl(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, bool log) {
+  if (out.numel() == 0) return;
+  const int64_t n = out.dim() == 0 ? 1 : out.size(-1), rows = out.numel() / n;
+  if (out.dtype() == ScalarType::Float64)
+    softmax_backward_typed(grad_in.data<double>(), grad_out.data<double>(), out.data<double>(), rows, n, log);
+  else
+    softmax_backward_typed(grad_in.data<float>(), grad_out.data<float>(), out.data<float>(), rows, n, log);
+}
+
 }  // namespace
 
 PYDL_REGISTER_KERNEL(softmax_kernel, &softmax_impl);
+PYDL_REGISTER_KERNEL(softmax_backward_kernel, &softmax_backward_impl);
 
 }  // namespace pydl::cpu::PYDL_CPU_ISA
