@@ -7,6 +7,7 @@
 
 #include "backend/attention_ops.h"
 #include "backend/elementwise_ops.h"
+#include "backend/loss_ops.h"
 #include "backend/norm_ops.h"
 #include "backend/optimizer_ops.h"
 #include "backend/rnn_ops.h"
@@ -156,6 +157,14 @@ class Backend {
   virtual void softmax_backward(const Tensor& /*grad_in*/, const Tensor& /*grad_out*/, const Tensor& /*out*/,
                                 bool /*log*/) {
     not_implemented("softmax_backward");
+  }
+
+  // --- cross entropy of logits against class indices (ops/loss.cpp; see backend/loss_ops.h),
+  // forward (returning what it found about the targets) or backward. Devices without it
+  // (has_cross_entropy() false) get log_softmax + nll_loss composed in pydl/nn/_losses.py.
+  virtual bool has_cross_entropy() const { return false; }
+  virtual CrossEntropyScan cross_entropy(const CrossEntropyTensors&, bool /*backward*/) {
+    not_implemented("cross_entropy");
   }
 
   // --- sliding windows (ops/conv.cpp, ops/pool.cpp; see backend/window_ops.h)

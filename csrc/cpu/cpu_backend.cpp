@@ -37,6 +37,7 @@ PYDL_DEFINE_KERNEL(ScanKernel, scan_kernel);
 // softmax
 PYDL_DEFINE_KERNEL(SoftmaxKernel, softmax_kernel);
 PYDL_DEFINE_KERNEL(SoftmaxBackwardKernel, softmax_backward_kernel);
+PYDL_DEFINE_KERNEL(CrossEntropyKernel, cross_entropy_kernel);
 // sliding windows
 PYDL_DEFINE_KERNEL(Im2colKernel, im2col_kernel);
 PYDL_DEFINE_KERNEL(ConvDirectKernel, conv_direct_kernel);
@@ -121,6 +122,10 @@ class CpuBackend final : public Backend {
   bool has_softmax_backward() const override { return true; }
   void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, bool log) override {
     softmax_backward_kernel(grad_in, grad_out, out, log);
+  }
+  bool has_cross_entropy() const override { return true; }
+  CrossEntropyScan cross_entropy(const CrossEntropyTensors& t, bool backward) override {
+    return cross_entropy_kernel(t, backward);
   }
   // --- sliding windows
   void im2col(const Tensor& cols, const Tensor& in, const ConvGeometry& g) override { im2col_kernel(cols, in, g); }

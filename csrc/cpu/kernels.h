@@ -69,6 +69,8 @@ using SoftmaxKernel = void (*)(const Tensor& out, const Tensor& in, int64_t dim,
 PYDL_DECLARE_KERNEL(SoftmaxKernel, softmax_kernel);
 using SoftmaxBackwardKernel = void (*)(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, bool log);
 PYDL_DECLARE_KERNEL(SoftmaxBackwardKernel, softmax_backward_kernel);
+using CrossEntropyKernel = CrossEntropyScan (*)(const CrossEntropyTensors& t, bool backward);
+PYDL_DECLARE_KERNEL(CrossEntropyKernel, cross_entropy_kernel);
 
 // --- scans (kernels/scan_kernel.cpp); see Backend::scan.
 using ScanKernel = void (*)(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);

@@ -335,6 +335,12 @@ Tensor scaled_dot_product_attention_fused(const Tensor& query, const Tensor& key
 // Both return undefined (empty) results where the fused primitive does not apply.
 Tensor layer_norm_fused(const Tensor& input, int64_t normalized_ndim, const Tensor& weight, const Tensor& bias,
                         double eps);
+// --- losses (loss.cpp): cross entropy of (N, C) float32/float64 logits against int64 class
+// indices, no class weights or label smoothing, by the backend's fused kernel; reduction
+// "mean" (over the targets that are not ignore_index), "sum" or "none". Undefined where the
+// fused kernel does not apply; IndexError for a target outside [0, C).
+Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, int64_t ignore_index,
+                           const std::string& reduction);
 std::vector<Tensor> batch_norm_fused(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps);
 
 }  // namespace pydl

@@ -81,6 +81,13 @@ void init_nn_functional(py::module_& root) {
     return out.defined() ? std::optional<Tensor>(out) : std::nullopt;
   }, arg("input"), arg("normalized_ndim"), arg("weight"), arg("bias"), arg("eps"),
         "F.layer_norm's fused kernel (float32/float64), or None where it does not apply.");
+  m.def("_cross_entropy", [](const Tensor& input, const Tensor& target, int64_t ignore_index,
+                             const std::string& reduction) -> std::optional<Tensor> {
+    py::gil_scoped_release nogil;
+    Tensor out = cross_entropy_fused(input, target, ignore_index, reduction);
+    return out.defined() ? std::optional<Tensor>(out) : std::nullopt;
+  }, arg("input"), arg("target"), arg("ignore_index"), arg("reduction"),
+        "F.cross_entropy's fused kernel for (N, C) logits and class indices, or None where it does not apply.");
   m.def("_batch_norm_train", [](const Tensor& x, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
                                 double eps) -> std::optional<std::tuple<Tensor, Tensor, Tensor>> {
     py::gil_scoped_release nogil;

@@ -289,6 +289,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     # Validate before log_softmax so that a bad target fails without touching the input.
     class_dim = _check_class_targets(input, target)
+    if weight is None and label_smoothing == 0:  # the common case: one fused op (declined: None)
+        fused = _nn._cross_entropy(input, target, ignore_index, reduction)
+        if fused is not None:
+            return fused
     logp = _nn.log_softmax(input, class_dim)
     return _class_index_loss(logp, target, class_dim, weight, ignore_index, reduction, label_smoothing)
 

@@ -37,7 +37,8 @@ constexpr int64_t kSoftmaxGrain = 8192;
 constexpr int64_t kStagedRow = 4096;
 // Columns per tile on the inner > 1 path: the accumulators of a tile stay in L1.
 constexpr int64_t kTile = 64;
-// Independent running maxima in a row's max pass (two AVX-512 registers of floats).
+// The width of a row's vector blocks: independent running maxima in its max pass (two AVX-512
+// registers of floats), and its last, overlapping block (see row_max).
 constexpr int64_t kLanes = 32;
 
 // e^t for the shifted values t = x - max <= 0 (or NaN): vm::exp without its overflow clamp,
@@ -97,6 +98,72 @@ void narrow(T* p, const compute_t<T>* buf, int64_t len) {
   }
 }
 
+// Short rows (a character model's 60 classes) are dominated by the scalar remainder GCC leaves
+// after each vectorised loop: a serial chain of compares, or a dozen scalar exps. Rows of at least
+// kLanes elements instead finish with one vector block over their last kLanes elements, which
+// overlaps the body: harmless for a max, and sums count only the block's new lanes.
+
+// max(m, v[0..len)), in vector lanes of running maxima combined at the end: GCC leaves an
+// `omp simd reduction(max)` over std::max as a serial chain of scalar maxss. A NaN is skipped
+// here, as by std::max(m, v); it reaches the output through its own exp.
+template <typename C>
+C row_max(const C* v, int64_t len, C m) {
+  if (len < kLanes) {
+    for (int64_t i = 0; i < len; ++i) m = v[i] > m ? v[i] : m;
+    return m;
+  }
+  C lanes[kLanes];
+  for (int64_t k = 0; k < kLanes; ++k) lanes[k] = m;
+  for (int64_t i = 0; i + kLanes <= len; i += kLanes)
+#pragma omp simd
+    for (int64_t k = 0; k < kLanes; ++k) lanes[k] = v[i + k] > lanes[k] ? v[i + k] : lanes[k];
+  const C* last = v + len - kLanes;  // overlaps the blocks above
+#pragma omp simd
+  for (int64_t k = 0; k < kLanes; ++k) lanes[k] = last[k] > lanes[k] ? last[k] : lanes[k];
+  for (int64_t k = 0; k < kLanes; ++k) m = lanes[k] > m ? lanes[k] : m;
+  return m;
+}
+
+// sum(exp(v - m)) over v[0..len), each exp also stored in e when non-null.
+template <typename C>
+C exp_sum(const C* v, C* e, int64_t len, C m) {
+  const int64_t body = len < kLanes ? len : len - len % kLanes;
+  C sum = 0;
+  if (e) {
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < body; ++i) {
+      e[i] = exp_shifted(v[i] - m);
+      sum += e[i];
+    }
+  } else {
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < body; ++i) sum += exp_shifted(v[i] - m);
+  }
+  if (body == len) return sum;
+  // Lanes >= fresh are past the body. Only those are stored: e may be v itself (a staged
+  // float16 row runs in place), so the overlapped lanes may already hold exps.
+  const int64_t start = len - kLanes, fresh = body - start;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t k = 0; k < kLanes; ++k) {
+    const C x = exp_shifted(v[start + k] - m);
+    if (e && k >= fresh) e[start + k] = x;
+    sum += k >= fresh ? x : C(0);
+  }
+  return sum;
+}
+
+// d[i] = g exp(v[i] - l) over [0, len): the gradient of a cross entropy before its target term.
+template <typename C>
+void scaled_exp(C* d, const C* v, int64_t len, C g, C l) {
+  const int64_t body = len < kLanes ? len : len - len % kLanes;
+#pragma omp simd
+  for (int64_t i = 0; i < body; ++i) d[i] = g * exp_shifted(v[i] - l);
+  if (body == len) return;
+  const int64_t start = len - kLanes;
+#pragma omp simd
+  for (int64_t k = 0; k < kLanes; ++k) d[start + k] = g * exp_shifted(v[start + k] - l);
+}
+
 // One contiguous row of n elements (n >= 1), in blocks (the whole row unless staged).
 template <typename T>
 void softmax_row(const T* x, T* y, int64_t n, bool log) {
@@ -117,31 +184,15 @@ void softmax_row(const T* x, T* y, int64_t n, bool log) {
   for (int64_t b = 0; b < n; b += block) {
     const int64_t len = std::min(block, n - b);
     const C* v = widen(x + b, len, buf);
-    // Vector lanes of running maxima, combined at the end: GCC leaves an `omp simd
-    // reduction(max)` over std::max as a serial chain of scalar maxss (the row's slowest pass).
-    C lanes[kLanes];
-    for (int64_t k = 0; k < kLanes; ++k) lanes[k] = m;
-    int64_t i = 0;
-    for (; i + kLanes <= len; i += kLanes)
-#pragma omp simd
-      for (int64_t k = 0; k < kLanes; ++k) lanes[k] = v[i + k] > lanes[k] ? v[i + k] : lanes[k];
-    for (; i < len; ++i) m = v[i] > m ? v[i] : m;
-    for (int64_t k = 0; k < kLanes; ++k) m = lanes[k] > m ? lanes[k] : m;
+    m = row_max(v, len, m);
   }
   C sum = 0;
   for (int64_t b = 0; b < n; b += block) {
     const int64_t len = std::min(block, n - b);
     const C* v = widen(x + b, len, buf);
     if constexpr (!staged) {
-      if (!log) {  // keep the exps in out for the last pass to scale
-        C* e = y + b;
-#pragma omp simd reduction(+ : sum)
-        for (int64_t i = 0; i < len; ++i) {
-          e[i] = exp_shifted(v[i] - m);
-          sum += e[i];
-        }
-        continue;
-      }
+      sum += exp_sum(v, log ? static_cast<C*>(nullptr) : y + b, len, m);  // softmax keeps the exps in out
+      continue;
     }
 #pragma omp simd reduction(+ : sum)
     for (int64_t i = 0; i < len; ++i) sum += exp_shifted(v[i] - m);
@@ -276,9 +327,65 @@ void softmax_backward_impl(const Tensor& grad_in, const Tensor& grad_out, const 
     softmax_backward_typed(grad_in.data<float>(), grad_out.data<float>(), out.data<float>(), rows, n, log);
 }
 
+// Cross entropy per row (backend/loss_ops.h). Forward: the targets are checked first (a bad one
+// leaves the outputs unwritten), then each row's max and sum of exps as in softmax_row give its
+// log-sum-exp, and loss = lse - x[target]. Backward, one pass per row: g exp(x - lse), then -g at
+// the target.
+template <typename T>
+CrossEntropyScan cross_entropy_typed(const CrossEntropyTensors& t, bool backward) {
+  const int64_t rows = t.logits.size(0), n = t.logits.size(1), ignore = t.ignore_index;
+  const T* x = t.logits.data<T>();
+  const int64_t* target = t.target.data<int64_t>();
+  const int64_t grain = std::max<int64_t>(1, kSoftmaxGrain / n);
+  CrossEntropyScan scan;
+  if (backward) {
+    const T *lse = t.lse.data<T>(), *grad_loss = t.grad_loss.data<T>();
+    T* gx = t.grad_logits.data<T>();
+    parallel_for(0, rows, grain, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        const T* v = x + r * n;
+        T* d = gx + r * n;
+        const int64_t c = target[r];
+        const T g = c == ignore ? T(0) : grad_loss[r], l = lse[r];
+        scaled_exp(d, v, n, g, l);
+        if (c != ignore) d[c] -= g;
+      }
+    });
+    return scan;
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t c = target[r];
+    if (c == ignore) continue;
+    if (c < 0 || c >= n) {
+      scan.has_bad_target = true;
+      scan.bad_target = c;
+      return scan;
+    }
+    ++scan.kept;
+  }
+  T *loss = t.loss.data<T>(), *lse = t.lse.data<T>();
+  parallel_for(0, rows, grain, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const T* v = x + r * n;
+      const T m = row_max(v, n, neg_inf<T>());
+      const T l = m + std::log(exp_sum(v, static_cast<T*>(nullptr), n, m));
+      lse[r] = l;
+      loss[r] = target[r] == ignore ? T(0) : l - v[target[r]];
+    }
+  });
+  return scan;
+}
+
+CrossEntropyScan cross_entropy_impl(const CrossEntropyTensors& t, bool backward) {
+  if (t.logits.numel() == 0) return {};
+  return t.logits.dtype() == ScalarType::Float64 ? cross_entropy_typed<double>(t, backward)
+                                                 : cross_entropy_typed<float>(t, backward);
+}
+
 }  // namespace
 
 PYDL_REGISTER_KERNEL(softmax_kernel, &softmax_impl);
+PYDL_REGISTER_KERNEL(cross_entropy_kernel, &cross_entropy_impl);
 PYDL_REGISTER_KERNEL(softmax_backward_kernel, &softmax_backward_impl);
 
 }  // namespace pydl::cpu::PYDL_CPU_ISA
