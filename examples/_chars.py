@@ -1,9 +1,13 @@
-"""The character-level text of examples/char_lstm.py and examples/tiny_gpt.py.
+"""The character-level text of examples/char_lstm.py and examples/tiny_gpt.py, and their plot.
 
 A language model over characters needs no tokenizer: the vocabulary is the set of characters
 in the text, each character is its index in that sorted set.
 """
 from pathlib import Path
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
 
 import pydl
 
@@ -31,3 +35,21 @@ class CharText:
 
     def decode(self, ids):
         return "".join(self.chars[i] for i in ids)
+
+
+def figure_with_sample(sample, temperature):
+    """A figure whose right panel shows the first lines of a generated `sample`; returns it and
+    the left axes, for the caller's loss curves."""
+    fig, (ax, ax_text) = plt.subplots(1, 2, figsize=(14, 5.5), gridspec_kw={"width_ratios": (1, 1.15)})
+    ax_text.axis("off")
+    ax_text.set_title(f"a sample (temperature {temperature:g})")
+    ax_text.text(0, 1, "\n".join(sample.splitlines()[:24]), va="top", family="monospace", fontsize=8,
+                 transform=ax_text.transAxes)
+    ax.set(xlabel="step", ylabel="cross-entropy (nats per character)")
+    return fig, ax
+
+
+def save(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -33,12 +33,9 @@ import math
 import time
 from pathlib import Path
 
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from tqdm import tqdm
 
-from _chars import SONNETS, CharText
+from _chars import SONNETS, CharText, figure_with_sample, save
 import pydl
 from pydl import nn
 import pydl.nn.functional as F
@@ -134,20 +131,14 @@ def estimate_loss(model, data, args, generator, batches):
     return losses
 
 
-def plot(history, sample, path):
-    fig, (ax, ax_text) = plt.subplots(1, 2, figsize=(14, 5.5), gridspec_kw={"width_ratios": (1, 1.15)})
+def plot(history, sample, temperature, path):
+    fig, ax = figure_with_sample(sample, temperature)
     ax.plot(history["train_loss"], lw=0.6, alpha=0.6, label="train (per batch)")
     ax.plot(history["eval_step"], history["eval_train"], "o-", ms=3, label="train (estimate)")
     ax.plot(history["eval_step"], history["val_loss"], "o-", ms=3, label="validation")
-    ax.set(xlabel="step", ylabel="cross-entropy (nats per character)", title="tiny GPT on the sonnets")
+    ax.set_title("tiny GPT on the sonnets")
     ax.legend()
-    ax_text.axis("off")
-    ax_text.set_title("a sample (temperature 0.8)")
-    ax_text.text(0, 1, "\n".join(sample.splitlines()[:24]), va="top", family="monospace", fontsize=8,
-                 transform=ax_text.transAxes)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 def main(argv=None):
@@ -219,7 +210,7 @@ def main(argv=None):
     print("sample:\n" + sample)
     history["sample"] = sample
     args.out.mkdir(parents=True, exist_ok=True)
-    plot(history, sample, args.out / "tiny_gpt.png")
+    plot(history, sample, args.temperature, args.out / "tiny_gpt.png")
     print(f"tiny GPT ({args.n_layer} layers, {args.n_head} heads, {args.n_embd} wide, {n_params / 1e6:.2f} M "
           f"parameters): validation loss {history['val_loss'][-1]:.4f} after {args.steps} steps in {seconds:.1f} s "
           f"({args.device}); plot: {args.out / 'tiny_gpt.png'}")
