@@ -19,6 +19,12 @@ bool in_forked_child();
 
 constexpr int64_t kGrainSize = 32768;  // elements; below this a cheap elementwise op stays serial
 
+// The grain, in items, for items of `work` elements each: parallel once they total kGrainSize.
+inline int64_t grain_for(int64_t work) {
+  const int64_t g = kGrainSize / (work > 1 ? work : 1);
+  return g > 1 ? g : 1;
+}
+
 template <typename F>
 void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
   if (begin >= end) return;
@@ -49,6 +55,15 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
   }
 #endif
   f(begin, end);
+}
+
+// f(i) for each i in [0, n), items of `work` elements each (rows, channels), in parallel once
+// they total kGrainSize elements.
+template <typename F>
+void parallel_for_each(int64_t n, int64_t work, const F& f) {
+  parallel_for(0, n, grain_for(work), [&f](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) f(i);
+  });
 }
 
 }  // namespace pydl

@@ -59,7 +59,7 @@ void im2col_impl(const Tensor& cols, const Tensor& in, const ConvGeometry& g) {
   const T* src = static_cast<const T*>(in.data_ptr());
   T* dst = static_cast<T*>(cols.data_ptr());
   const int64_t OD = g.out[0], OH = g.out[1], OW = g.out[2];
-  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(L, 1));
+  const int64_t grain = grain_for(L);
   parallel_for(0, rows * B, grain, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const int64_t r = item / B, b = item % B;
@@ -108,7 +108,7 @@ void col2im_impl(const Tensor& in, const Tensor& cols, const ConvGeometry& g) {
   const int64_t OH = g.out[1], OW = g.out[2];
   const T* src = static_cast<const T*>(cols.data_ptr());
   T* dst = static_cast<T*>(in.data_ptr());
-  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(K * L, 1));
+  const int64_t grain = grain_for(K * L);
   parallel_for(0, B * C, grain, [&](int64_t begin, int64_t end) {
     std::vector<A> staged(kStaged ? plane_size : 0);
     for (int64_t item = begin; item < end; ++item) {

@@ -128,7 +128,7 @@ void scatter_impl(const ElementwiseIter& iter, const IndexSpec& spec) {
   // Positions have distinct destinations when scattering along a dim (loop > 1) or for unique
   // indices; otherwise one thread walks them all so duplicates resolve the same way every run.
   const bool parallel = loop > 1 || spec.unique;
-  const int64_t grain = parallel ? std::max<int64_t>(1, kGrainSize / std::max<int64_t>(loop, 1))
+  const int64_t grain = parallel ? grain_for(loop)
                                  : std::numeric_limits<int64_t>::max();
   iter.for_each([&](char** p, const int64_t* s, int64_t n) {
     const char* idx[IndexSpec::kMaxIndices];

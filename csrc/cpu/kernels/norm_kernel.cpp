@@ -32,15 +32,6 @@ T* maybe_mut(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
 }
 
-// f(i) for i in [0, n), in parallel once n * work_per_item passes the grain size.
-template <typename F>
-void for_each(int64_t n, int64_t work_per_item, const F& f) {
-  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(work_per_item, 1));
-  parallel_for(0, n, grain, [&f](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) f(i);
-  });
-}
-
 // --- layer norm ------------------------------------------------------------------------------
 
 template <typename T>
@@ -49,7 +40,7 @@ void layer_forward(const NormTensors& t) {
   const T *x = t.x.data<T>(), *w = maybe<T>(t.weight), *b = maybe<T>(t.bias);
   T *y = t.y.data<T>(), *mean = t.mean.data<T>(), *rstd = t.rstd.data<T>();
   const T eps = static_cast<T>(t.eps), inv_n = T(1) / static_cast<T>(cols);
-  for_each(rows, cols, [&](int64_t r) {
+  parallel_for_each(rows, cols, [&](int64_t r) {
     const T* xr = x + r * cols;
     T* yr = y + r * cols;
     T sum = 0;
@@ -131,7 +122,7 @@ void layer_backward(const NormTensors& t) {
   const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
   // Per block: its partial grad_weight row, then its partial grad_bias row.
   std::vector<T> partial(params ? static_cast<size_t>(blocks * 2 * cols) : 0, T(0));
-  for_each(blocks, kRowBlock * cols, [&](int64_t blk) {
+  parallel_for_each(blocks, kRowBlock * cols, [&](int64_t blk) {
     T* pw = params ? partial.data() + blk * 2 * cols : nullptr;
     T* pb = params ? pw + cols : nullptr;
     for (int64_t r = blk * kRowBlock; r < std::min(rows, (blk + 1) * kRowBlock); ++r) {
@@ -141,7 +132,7 @@ void layer_backward(const NormTensors& t) {
     }
   });
   if (!params) return;
-  for_each(cols, blocks, [&](int64_t j) {
+  parallel_for_each(cols, blocks, [&](int64_t j) {
     T sw = 0, sb = 0;
     for (int64_t blk = 0; blk < blocks; ++blk) {
       sw += partial[blk * 2 * cols + j];
@@ -168,7 +159,7 @@ void batch_forward(const NormTensors& t) {
   const T *x = t.x.data<T>(), *w = maybe<T>(t.weight), *b = maybe<T>(t.bias);
   T *y = t.y.data<T>(), *mean = t.mean.data<T>(), *rstd = t.rstd.data<T>(), *var_out = maybe_mut<T>(t.var_out);
   const double count = static_cast<double>(batch * spatial);
-  for_each(channels, batch * spatial, [&](int64_t c) {
+  parallel_for_each(channels, batch * spatial, [&](int64_t c) {
     const double m = sum_runs(batch, channels, spatial, c, [&](int64_t at) {
       T s = 0;
 #pragma omp simd reduction(+ : s)
@@ -206,7 +197,7 @@ void batch_backward(const NormTensors& t) {
   const T *mean = t.mean.data<T>(), *rstd = t.rstd.data<T>();
   T *gx = maybe_mut<T>(t.grad_x), *gw = maybe_mut<T>(t.grad_weight), *gb = maybe_mut<T>(t.grad_bias);
   const double count = static_cast<double>(batch * spatial);
-  for_each(channels, batch * spatial, [&](int64_t c) {
+  parallel_for_each(channels, batch * spatial, [&](int64_t c) {
     const T m = mean[c];
     double sum_g = 0, sum_gd = 0;  // sum(g), sum(g (x - mean))
     for (int64_t n = 0; n < batch; ++n) {

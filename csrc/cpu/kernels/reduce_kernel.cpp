@@ -241,7 +241,7 @@ void reduce_inner_reduced(const ReducePlan& plan, const T* in, out_t<R>* out) {
   using A = typename R::acc_t;
   const int64_t threads = get_num_threads();
   if (plan.outputs >= threads || plan.count * plan.outputs <= kGrainSize) {
-    const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(plan.count, 1));
+    const int64_t grain = grain_for(plan.count);
     // One reduced run per output (sum along the last dim) skips reduce_range's bookkeeping,
     // which costs as much as a short row.
     const bool one_run = plan.reduced.size() == 1 && plan.count > 0;
@@ -410,7 +410,7 @@ void arg_reduce_with(const Tensor& values, const Tensor& indices, const Tensor& 
   const int64_t n = plan.count;
   const int64_t stride = plan.reduced.empty() ? 0 : plan.reduced[0].in_stride;
   if (plan.inner_reduced || plan.kept.empty() || plan.reduced.empty()) {
-    parallel_for(0, plan.outputs, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(0, plan.outputs, grain_for(n), [&](int64_t b, int64_t e) {
       Odometer o(plan.kept, b);
       for (int64_t i = b; i < e; ++i, o.next()) {
         const int64_t at = n > 1 ? arg_extreme_run<T, IsMax>(src + o.in(), n, stride) : 0;

@@ -20,20 +20,11 @@ T* rows_of(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
 }
 
-// f(row) for every row, in parallel once rows * units passes the grain size.
-template <typename F>
-void for_each_row(int64_t rows, int64_t units, const F& f) {
-  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(units, 1));
-  parallel_for(0, rows, grain, [&f](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) f(r);
-  });
-}
-
 template <typename T>
 void simple_forward(bool relu, const RnnCellTensors& t, int64_t rows, int64_t H) {
   const T* pre = rows_of<T>(t.gates);
   T* h = rows_of<T>(t.h);
-  for_each_row(rows, H, [&](int64_t r) {
+  parallel_for_each(rows, H, [&](int64_t r) {
     const T* p = pre + r * H;
     T* o = h + r * H;
     if (relu) {
@@ -51,7 +42,7 @@ template <typename T>
 void simple_backward(bool relu, const RnnCellTensors& t, int64_t rows, int64_t H) {
   const T *h = rows_of<T>(t.h), *gh = rows_of<T>(t.grad_h), *gx = rows_of<T>(t.grad_h_extra);
   T* gp = rows_of<T>(t.grad_gates);
-  for_each_row(rows, H, [&](int64_t r) {
+  parallel_for_each(rows, H, [&](int64_t r) {
     const T *y = h + r * H, *g = gh + r * H, *e = gx ? gx + r * H : nullptr;
     T* o = gp + r * H;
 #pragma omp simd
@@ -67,7 +58,7 @@ void lstm_forward(const RnnCellTensors& t, int64_t rows, int64_t H) {
   T* gates = rows_of<T>(t.gates);
   const T* cp = rows_of<T>(t.c_prev);
   T *c = rows_of<T>(t.c), *h = rows_of<T>(t.h);
-  for_each_row(rows, 4 * H, [&](int64_t r) {
+  parallel_for_each(rows, 4 * H, [&](int64_t r) {
     T *i = gates + r * 4 * H, *f = i + H, *g = f + H, *o = g + H;
     const T* c0 = cp + r * H;
     T *c1 = c + r * H, *h1 = h + r * H;
@@ -88,7 +79,7 @@ void lstm_backward(const RnnCellTensors& t, int64_t rows, int64_t H) {
   const T *gates = rows_of<T>(t.gates), *cp = rows_of<T>(t.c_prev), *c = rows_of<T>(t.c);
   const T *gh = rows_of<T>(t.grad_h), *gx = rows_of<T>(t.grad_h_extra);
   T *gc = rows_of<T>(t.grad_c), *gg = rows_of<T>(t.grad_gates);
-  for_each_row(rows, 4 * H, [&](int64_t r) {
+  parallel_for_each(rows, 4 * H, [&](int64_t r) {
     const T *i = gates + r * 4 * H, *f = i + H, *g = f + H, *o = g + H;
     const T *c0 = cp + r * H, *c1 = c + r * H, *dh_in = gh + r * H, *dh_out = gx ? gx + r * H : nullptr;
     T* dc = gc + r * H;
@@ -112,7 +103,7 @@ void gru_forward(const RnnCellTensors& t, int64_t rows, int64_t H) {
   T* gates = rows_of<T>(t.gates);
   const T *hh = rows_of<T>(t.hidden_gates), *hp = rows_of<T>(t.h_prev);
   T* h = rows_of<T>(t.h);
-  for_each_row(rows, 3 * H, [&](int64_t r) {
+  parallel_for_each(rows, 3 * H, [&](int64_t r) {
     T *xr = gates + r * 3 * H, *xz = xr + H, *xn = xz + H;
     const T *hr = hh + r * 3 * H, *hz = hr + H, *hn = hz + H, *h0 = hp + r * H;
     T* h1 = h + r * H;
@@ -133,7 +124,7 @@ void gru_backward(const RnnCellTensors& t, int64_t rows, int64_t H) {
   const T *gates = rows_of<T>(t.gates), *hh = rows_of<T>(t.hidden_gates), *hp = rows_of<T>(t.h_prev);
   const T* gx = rows_of<T>(t.grad_h_extra);
   T *gh = rows_of<T>(t.grad_h), *gg = rows_of<T>(t.grad_gates), *ghh = rows_of<T>(t.grad_hidden_gates);
-  for_each_row(rows, 3 * H, [&](int64_t r) {
+  parallel_for_each(rows, 3 * H, [&](int64_t r) {
     const T *rg = gates + r * 3 * H, *zg = rg + H, *ng = zg + H, *hn = hh + r * 3 * H + 2 * H, *h0 = hp + r * H;
     const T* dh_out = gx ? gx + r * H : nullptr;
     T* dh_in = gh + r * H;

@@ -115,15 +115,12 @@ Item<U, I>* sort_items(Item<U, I>* a, Item<U, I>* tmp, int64_t n) {
   return a;
 }
 
-// Rows per parallel chunk so that one chunk holds about kGrainSize elements.
-inline int64_t row_grain(int64_t n) { return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)); }
-
 // Runs body(row, items, tmp) for each of `rows` rows of length n with keys already filled in
 // `items` (descending order flips the keys); scratch is allocated once per chunk.
 template <typename T, typename I, typename Body>
 void for_each_keyed_row(const T* in, int64_t rows, int64_t n, bool flip, const Body& body) {
   using U = typename Key<T>::U;
-  parallel_for(0, rows, row_grain(n), [&](int64_t r0, int64_t r1) {
+  parallel_for(0, rows, grain_for(n), [&](int64_t r0, int64_t r1) {
     std::unique_ptr<Item<U, I>[]> buf(new Item<U, I>[2 * n]);
     for (int64_t r = r0; r < r1; ++r) {
       const T* x = in + r * n;
@@ -166,7 +163,7 @@ void sort_impl(const Tensor& values, const Tensor& indices, const Tensor& input,
 template <typename T, typename I>
 void topk_rows_heap(const T* in, T* v, int64_t* ix, int64_t rows, int64_t n, int64_t k, bool largest) {
   using U = typename Key<T>::U;
-  parallel_for(0, rows, row_grain(n), [&](int64_t r0, int64_t r1) {
+  parallel_for(0, rows, grain_for(n), [&](int64_t r0, int64_t r1) {
     std::unique_ptr<Item<U, I>[]> heap(new Item<U, I>[k]);
     for (int64_t r = r0; r < r1; ++r) {
       const T* x = in + r * n;
