@@ -295,3 +295,15 @@ def test_tensor_constructor_and_data_setter_bad_input_like_torch():
         assert tuple(t.shape) == (3,) and t.dtype == lib.float64
     with pytest.raises(TypeError, match="data must be a Tensor"):  # torch: an AttributeError from .detach()
         nn.Parameter([1.0, 2.0])
+
+
+def test_linear_reads_a_weight_that_is_no_longer_a_parameter():
+    """Linear.forward reads _parameters directly (the hot path); a weight replaced by a plain
+    attribute, as parametrizations do, still takes part."""
+    layer = pydl.nn.Linear(3, 2)
+    weight = layer.weight.detach().clone()
+    del layer.weight
+    layer.weight = weight * 2
+    x = pydl.ones(1, 3)
+    expected = x @ (weight * 2).t() + layer.bias
+    assert pydl.allclose(layer(x), expected)

@@ -53,6 +53,13 @@ class Linear(Module):
         reset_like_torch(self.weight, self.bias)
 
     def forward(self, input):
+        # The registered parameters straight from their dict: `self.weight` is found only after
+        # normal attribute lookup fails (Module.__getattr__), which costs about as much as the
+        # whole linear of a small layer. A parametrized weight (no longer in _parameters) takes
+        # the attribute path.
+        params = self._parameters
+        if "weight" in params and "bias" in params:
+            return F.linear(input, params["weight"], params["bias"])
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
