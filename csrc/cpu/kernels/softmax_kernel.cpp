@@ -120,8 +120,10 @@ C row_max(const C* v, int64_t len, C m) {
   const C* last = v + len - kLanes;  // overlaps the blocks above
 #pragma omp simd
   for (int64_t k = 0; k < kLanes; ++k) lanes[k] = last[k] > lanes[k] ? last[k] : lanes[k];
-  for (int64_t k = 0; k < kLanes; ++k) m = lanes[k] > m ? lanes[k] : m;
-  return m;
+  for (int64_t w = kLanes / 2; w >= 1; w /= 2)  // a tree, not a serial chain of 32 compares
+#pragma omp simd
+    for (int64_t k = 0; k < w; ++k) lanes[k] = lanes[k + w] > lanes[k] ? lanes[k + w] : lanes[k];
+  return lanes[0] > m ? lanes[0] : m;
 }
 
 // sum(exp(v - m)) over v[0..len), each exp also stored in e when non-null.
@@ -364,13 +366,21 @@ CrossEntropyScan cross_entropy_typed(const CrossEntropyTensors& t, bool backward
     ++scan.kept;
   }
   T *loss = t.loss.data<T>(), *lse = t.lse.data<T>();
+  // Rows go kRows at a time so that their logs are one vectorised loop: a libm logf per short
+  // row costs as much as the row's exps.
+  constexpr int64_t kRows = 64;
   parallel_for(0, rows, grain, [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const T* v = x + r * n;
-      const T m = row_max(v, n, neg_inf<T>());
-      const T l = m + std::log(exp_sum(v, static_cast<T*>(nullptr), n, m));
-      lse[r] = l;
-      loss[r] = target[r] == ignore ? T(0) : l - v[target[r]];
+    T maxes[kRows], sums[kRows];
+    for (int64_t r0 = b; r0 < e; r0 += kRows) {
+      const int64_t count = std::min(kRows, e - r0);
+      for (int64_t k = 0; k < count; ++k) {
+        const T* v = x + (r0 + k) * n;
+        maxes[k] = row_max(v, n, neg_inf<T>());
+        sums[k] = exp_sum(v, static_cast<T*>(nullptr), n, maxes[k]);
+      }
+#pragma omp simd
+      for (int64_t k = 0; k < count; ++k) lse[r0 + k] = maxes[k] + vm::log(sums[k]);
+      for (int64_t r = r0; r < r0 + count; ++r) loss[r] = target[r] == ignore ? T(0) : lse[r] - x[r * n + target[r]];
     }
   });
   return scan;
