@@ -4,6 +4,6 @@ its containers, layers, losses, ``init``, ``utils`` and the functional forms
 from . import functional  # noqa: F401
 from . import init  # noqa: F401
 from . import utils  # noqa: F401
-from .parameter import Parameter, Buffer  # noqa: F401
+from .parameter import Parameter, UninitializedParameter, Buffer  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .modules import Module  # noqa: F401

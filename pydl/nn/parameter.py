@@ -1,7 +1,7 @@
 """``nn.Parameter`` and ``nn.Buffer``: the tensors a Module registers when assigned as attributes."""
 from .. import _C
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Parameter", "UninitializedParameter", "Buffer"]
 
 
 class Parameter(_C.Tensor):
@@ -36,6 +36,38 @@ class Parameter(_C.Tensor):
 
 def _rebuild_parameter(data, requires_grad):
     return Parameter(data, requires_grad)
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (a lazy module's, before its first forward).
+    ``materialize(shape)`` gives it storage of that shape in place, so an optimizer built
+    beforehand keeps the same object, and turns it into a plain Parameter."""
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        kwargs = {k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None}
+        super().__init__(_C.empty(0, **kwargs), requires_grad)
+
+    def materialize(self, shape, device=None, dtype=None):
+        self.data = _C.empty(tuple(shape), device=device or self.device, dtype=dtype or self.dtype)
+        self.__class__ = Parameter
+
+    def __repr__(self):
+        return "<UninitializedParameter>"
+
+    __str__ = __repr__
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = UninitializedParameter(self.requires_grad, self.device, self.dtype)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        return (UninitializedParameter, (self.requires_grad, self.device, self.dtype))
+
+
+def is_lazy(param):
+    """Whether `param` is an UninitializedParameter (still without a shape)."""
+    return isinstance(param, UninitializedParameter)
 
 
 class Buffer(_C.Tensor):
