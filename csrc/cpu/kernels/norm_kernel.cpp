@@ -1,14 +1,15 @@
 // Layer norm and training-mode batch norm (see backend/norm_ops.h for the tensors), float32 and
-// float64. Statistics take two passes (the mean, then the centred sum of squares: no
-// cancellation when the mean is large against the spread), so the variance is as accurate as
-// the composed var_mean's.
+// float64. Layer-norm statistics take two passes over the row, in L1 (the mean, then the
+// centred sum of squares: no cancellation); batch norm's take one pass over the channel, of
+// values shifted by one of its own (see batch_forward).
 //  - Layer: rows (tokens) are independent and run in parallel; a row of features (a few KiB)
 //    stays in L1 across its passes. The backward's weight/bias gradients are column sums over
 //    all rows: each block of kRowBlock rows adds into its own scratch row, and the blocks are
 //    added in a fixed order at the end, so the result does not depend on the thread count.
 //  - Batch: channels are independent and run in parallel; a channel's elements are `batch`
 //    contiguous runs of `spatial`. Each run is summed in the input's type (vectorised), the run
-//    sums in double: a ResNet stage's channel holds ~10^5 elements.
+//    sums in double: a ResNet stage's channel holds ~10^5 elements. The loops index local run
+//    pointers: through the parallel lambda's captured pointers GCC left the reductions scalar.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -145,14 +146,6 @@ void layer_backward(const NormTensors& t) {
 
 // --- batch norm ------------------------------------------------------------------------------
 
-// The sum over channel c's runs of f(offset of the run) -> its sum in T, added in double.
-template <typename F>
-double sum_runs(int64_t batch, int64_t channels, int64_t spatial, int64_t c, const F& f) {
-  double total = 0;
-  for (int64_t n = 0; n < batch; ++n) total += static_cast<double>(f((n * channels + c) * spatial));
-  return total;
-}
-
 template <typename T>
 void batch_forward(const NormTensors& t) {
   const int64_t batch = t.x.size(0), channels = t.x.size(1), spatial = t.x.size(2);
@@ -160,19 +153,26 @@ void batch_forward(const NormTensors& t) {
   T *y = t.y.data<T>(), *mean = t.mean.data<T>(), *rstd = t.rstd.data<T>(), *var_out = maybe_mut<T>(t.var_out);
   const double count = static_cast<double>(batch * spatial);
   parallel_for_each(channels, batch * spatial, [&](int64_t c) {
-    const double m = sum_runs(batch, channels, spatial, c, [&](int64_t at) {
-      T s = 0;
-#pragma omp simd reduction(+ : s)
-      for (int64_t i = 0; i < spatial; ++i) s += x[at + i];
-      return s;
-    }) / count;
+    // One pass for both sums, of d = x - pivot with the pivot one of the channel's own values:
+    // var = mean(d^2) - mean(d)^2 then cancels only as much as the mean stands off that value
+    // (a few standard deviations), not as much as it stands off zero.
+    const T pivot = x[c * spatial];
+    double sum_d = 0, sum_dd = 0;
+    for (int64_t n = 0; n < batch; ++n) {
+      const T* run = x + (n * channels + c) * spatial;
+      T sd = 0, sdd = 0;
+#pragma omp simd reduction(+ : sd, sdd)
+      for (int64_t i = 0; i < spatial; ++i) {
+        const T d = run[i] - pivot;
+        sd += d;
+        sdd += d * d;
+      }
+      sum_d += static_cast<double>(sd);
+      sum_dd += static_cast<double>(sdd);
+    }
+    const double mean_d = sum_d / count, m = static_cast<double>(pivot) + mean_d;
+    const double var = std::max(0.0, sum_dd / count - mean_d * mean_d);
     const T mt = static_cast<T>(m);
-    const double var = sum_runs(batch, channels, spatial, c, [&](int64_t at) {
-      T s = 0;
-#pragma omp simd reduction(+ : s)
-      for (int64_t i = 0; i < spatial; ++i) s += (x[at + i] - mt) * (x[at + i] - mt);
-      return s;
-    }) / count;
     const double rs = 1.0 / std::sqrt(var + t.eps);
     mean[c] = mt;
     rstd[c] = static_cast<T>(rs);
@@ -201,12 +201,13 @@ void batch_backward(const NormTensors& t) {
     const T m = mean[c];
     double sum_g = 0, sum_gd = 0;  // sum(g), sum(g (x - mean))
     for (int64_t n = 0; n < batch; ++n) {
-      const int64_t at = (n * channels + c) * spatial;
+      // Local run pointers: indexing the lambda's captured pointers left this loop scalar.
+      const T *gr = g + (n * channels + c) * spatial, *xr = x + (n * channels + c) * spatial;
       T sg = 0, sgd = 0;
 #pragma omp simd reduction(+ : sg, sgd)
       for (int64_t i = 0; i < spatial; ++i) {
-        sg += g[at + i];
-        sgd += g[at + i] * (x[at + i] - m);
+        sg += gr[i];
+        sgd += gr[i] * (xr[i] - m);
       }
       sum_g += static_cast<double>(sg);
       sum_gd += static_cast<double>(sgd);
