@@ -7,18 +7,11 @@ import pytest
 
 import pydl
 from pydl import nn
+from torch_oracle import check_outputs_and_grads, copy_weights
 
 torch = pytest.importorskip("torch")
 
 RNG = np.random.default_rng(0)
-
-
-def to_pydl(t):
-    return pydl.tensor(t.detach().numpy())
-
-
-def copy_weights(tm, pm):
-    pm.load_state_dict({k: to_pydl(v) for k, v in tm.state_dict().items()})
 
 
 def flat(out):
@@ -36,21 +29,7 @@ def compare(tm, pm, make_inputs, rtol=1e-10, atol=1e-10):
     copy_weights(tm, pm)
     t_in, p_in, leaves_t, leaves_p = make_inputs()
     out_t, out_p = tm(*t_in), pm(*p_in)
-    ft, fp = flat(out_t), flat(out_p)
-    assert len(ft) == len(fp)
-    loss_t, loss_p = 0, 0
-    for a, b in zip(ft, fp):
-        assert tuple(a.shape) == tuple(b.shape)
-        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=rtol, atol=atol)
-        w = RNG.standard_normal(tuple(a.shape))
-        loss_t = loss_t + (a * torch.tensor(w)).sum()
-        loss_p = loss_p + (b * pydl.tensor(w)).sum()
-    loss_t.backward()
-    loss_p.backward()
-    for a, b in zip(leaves_t, leaves_p):
-        np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-8, atol=1e-9)
-    for (name, a), (_, b) in zip(tm.named_parameters(), pm.named_parameters()):
-        np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-8, atol=1e-9, err_msg=name)
+    check_outputs_and_grads(tm, pm, flat(out_t), flat(out_p), zip(leaves_t, leaves_p), RNG, rtol, atol)
 
 
 def leaf_pair(shape):

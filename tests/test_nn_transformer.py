@@ -13,20 +13,12 @@ import pytest
 import pydl
 from pydl import nn
 from pydl.nn import functional as F
-from torch_oracle import check_error
+from torch_oracle import check_error, check_outputs_and_grads, copy_weights, to_pydl
 
 torch = pytest.importorskip("torch")
 
 RNG = np.random.default_rng(0)
 E, H, L, S, N = 8, 2, 4, 5, 3
-
-
-def to_pydl(t):
-    return pydl.tensor(t.detach().numpy())
-
-
-def copy_weights(tm, pm):
-    pm.load_state_dict({k: to_pydl(v) for k, v in tm.state_dict().items()})
 
 
 def leaf_pair(shape):
@@ -51,21 +43,7 @@ def compare(tm, pm, t_args, p_args, t_kw=None, p_kw=None, leaves=(), rtol=1e-9, 
     out_t, out_p = tm(*t_args, **(t_kw or {})), pm(*p_args, **(p_kw or {}))
     if isinstance(out_t, tuple):  # (attn_output, attn_weights or None)
         assert (out_t[1] is None) == (out_p[1] is None)
-    ft, fp = flat(out_t), flat(out_p)
-    assert len(ft) == len(fp)
-    loss_t, loss_p = 0, 0
-    for a, b in zip(ft, fp):
-        assert tuple(a.shape) == tuple(b.shape)
-        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=rtol, atol=atol)
-        w = RNG.standard_normal(tuple(a.shape))
-        loss_t = loss_t + (a * torch.tensor(w)).sum()
-        loss_p = loss_p + (b * pydl.tensor(w)).sum()
-    loss_t.backward()
-    loss_p.backward()
-    for a, b in leaves:
-        np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-8, atol=1e-9)
-    for (name, a), (_, b) in zip(tm.named_parameters(), pm.named_parameters()):
-        np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-8, atol=1e-9, err_msg=name)
+    check_outputs_and_grads(tm, pm, flat(out_t), flat(out_p), leaves, RNG, rtol, atol)
     return out_t, out_p
 
 
