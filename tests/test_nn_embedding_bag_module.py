@@ -48,3 +48,11 @@ def test_per_sample_weights_repr_and_from_pretrained():
     bag = pydl.nn.EmbeddingBag.from_pretrained(pydl.ones(4, 2), mode="sum")
     assert not bag.weight.requires_grad and bag(pydl.tensor([[0, 1]])).tolist() == [[2.0, 2.0]]
     assert pydl.nn.EmbeddingBag(5, 2, padding_idx=-1).weight[4].abs().sum().item() == 0
+
+
+def test_bad_arguments_like_torch():
+    from torch_oracle import check_error
+    check_error(AssertionError, lambda lib: lib.nn.EmbeddingBag(5, 2, padding_idx=5),
+                "padding_idx must be within num_embeddings")
+    check_error(AssertionError, lambda lib: lib.nn.EmbeddingBag.from_pretrained(lib.ones(4)),
+                "Embeddings parameter is expected to be 2-dimensional")

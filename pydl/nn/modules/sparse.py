@@ -9,6 +9,20 @@ from .module import Module
 __all__ = ["Embedding", "EmbeddingBag"]
 
 
+# The constructor defaults extra_repr leaves out, as torch's does; mode is always shown.
+_DEFAULTS = {"padding_idx": None, "max_norm": None, "norm_type": 2, "scale_grad_by_freq": False, "sparse": False}
+
+
+def _options_repr(module, names):
+    """"num_embeddings, embedding_dim" then ", name=value" for each of `names` not at its default."""
+    parts = [f"{module.num_embeddings}, {module.embedding_dim}"]
+    for name in names:
+        value = getattr(module, name)
+        if name not in _DEFAULTS or value != _DEFAULTS[name]:
+            parts.append(f"{name}={value!r}")
+    return ", ".join(parts)
+
+
 class Embedding(Module):
     """Maps integer indices to rows of ``weight`` (num_embeddings, embedding_dim). The
     ``padding_idx`` row starts at zero and gets no gradient; ``max_norm`` renormalises the rows
@@ -44,18 +58,7 @@ class Embedding(Module):
                            self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += ", scale_grad_by_freq=True"
-        if self.sparse:
-            s += ", sparse=True"
-        return s
+        return _options_repr(self, ("padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse"))
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -101,17 +104,7 @@ class EmbeddingBag(Module):
                                self.padding_idx)
 
     def extra_repr(self):
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += ", scale_grad_by_freq=True"
-        s += f", mode={self.mode!r}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        return s
+        return _options_repr(self, ("max_norm", "norm_type", "scale_grad_by_freq", "mode", "padding_idx"))
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,

@@ -8,6 +8,7 @@ reach g and v through that formula; ``remove_weight_norm`` folds them back into 
 The state_dict keys (``weight_g``, ``weight_v``) and shapes are torch's.
 """
 from ..parameter import Parameter
+from ._hook_reparam import check_not_registered, remove_hook
 
 
 def norm_except_dim(v, pow=2, dim=0):
@@ -35,9 +36,7 @@ class WeightNorm:
 
     @staticmethod
     def apply(module, name, dim):
-        for hook in module._forward_pre_hooks.values():
-            if isinstance(hook, WeightNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
+        check_not_registered(module, WeightNorm, name, "weight_norm")
         fn = WeightNorm(name, dim)
         weight = getattr(module, name)
         del module._parameters[name]
@@ -67,12 +66,7 @@ def weight_norm(module, name="weight", dim=0):
 
 def remove_weight_norm(module, name="weight"):
     """Undo weight_norm: ``module.<name>`` becomes one parameter again, with the current value."""
-    for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    return remove_hook(module, WeightNorm, name, "weight_norm")
 
 
 __all__ = ["weight_norm", "remove_weight_norm"]
