@@ -44,6 +44,7 @@ endif()
 # of loop).
 set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/gemm_kernel.cpp
                             ${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/conv_direct_kernel.cpp
+                            ${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/conv_channels_kernel.cpp
                             ${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/attention_kernel.cpp
                             PROPERTIES COMPILE_OPTIONS -ffp-contract=fast)
 

@@ -126,6 +126,22 @@ CONV_CASES = [  # id, N (None: unbatched), C_in, C_out, spatial, kernel, kwargs 
     ("3d_same", 1, 2, 2, (4, 5, 3), (2, 3, 2), dict(padding="same", bias=True)),
     ("3d_unbatched", None, 2, 2, (4, 4, 5), (3, 2, 2), dict(stride=3)),
 ]
+# Layers with >= 16 output channels per group, which the CPU runs with output channels along the
+# vector lanes: part-filled channel blocks (20, 40), rows split into unequal tiles (31, 15 wide),
+# input channels that do not fill a tile (5, 17), width stride 2 with other height strides,
+# dilation, groups, 1-D, 'same' with an even kernel, a 1x1 stride-2 shortcut, and an input
+# gradient (the adjoint convolution) with 18 output channels.
+CHANNEL_TILE_CASES = [
+    ("ct_s1_tails", 2, 5, 20, (9, 31), (3, 3), dict(padding=1, bias=True)),
+    ("ct_s2_two_blocks", 2, 17, 40, (11, 30), (3, 3), dict(stride=2, padding=1)),
+    ("ct_s3x2_dil", 1, 6, 16, (13, 15), (3, 2), dict(stride=(3, 2), dilation=(2, 3), padding=(2, 1), bias=True)),
+    ("ct_groups", 2, 8, 32, (7, 7), (3, 3), dict(groups=2, padding=1, bias=True)),
+    ("ct_1d_s2", 2, 3, 24, (40,), (5,), dict(stride=2, padding=2)),
+    ("ct_same_even", 1, 4, 16, (6, 6), (4, 4), dict(padding="same")),
+    ("ct_1x1_s2", 2, 16, 32, (9, 9), (1, 1), dict(stride=2, bias=True)),
+    ("ct_input_grad", 1, 18, 5, (6, 17), (3, 3), dict(padding=(1, 2), dilation=(1, 2))),  # 18 grad channels
+]
+CONV_CASES += CHANNEL_TILE_CASES
 CT_CASES = [  # id, N, C_in, C_out, spatial, kernel, kwargs
     ("1d", 2, 3, 2, (5,), (3,), dict(bias=True)),
     ("1d_s2_op1", 1, 2, 3, (4,), (3,), dict(stride=2, padding=1, output_padding=1)),
@@ -213,6 +229,30 @@ def test_larger_shapes(transposed):
         np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-9)
 
 
+@needs_torch
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", CHANNEL_TILE_CASES, ids=[c[0] for c in CHANNEL_TILE_CASES])
+def test_channel_tile_grads_vs_torch(case, dtype):
+    """Input, weight and bias gradients of the channel-vector kernel's layers, against torch."""
+    x, w, b, kw = arrays(case)
+    nd = len(case[4])
+    px, pw = pydl.tensor(x, dtype=getattr(pydl, dtype), requires_grad=True), pydl.tensor(w, dtype=getattr(pydl, dtype), requires_grad=True)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    pb = tb = None
+    if b is not None:
+        pb, tb = pydl.tensor(b, dtype=getattr(pydl, dtype), requires_grad=True), torch.tensor(b, requires_grad=True)
+    y = CONV[nd](px, pw, pb, **kw)
+    g = RNG.standard_normal(tuple(y.shape))
+    y.backward(pydl.tensor(g, dtype=getattr(pydl, dtype)))
+    getattr(TF, f"conv{nd}d")(tx, tw, tb, **kw).backward(torch.tensor(g))
+    tol = 1e-9 if dtype == "float64" else 1e-4
+    for p, t in ((px, tx), (pw, tw), (pb, tb)):
+        if p is not None:
+            want = t.grad.numpy()
+            np.testing.assert_allclose(p.grad.numpy(), want, rtol=tol, atol=tol * np.abs(want).max())
+
+
 def test_integer_forward():
     x, w = RNG.integers(-5, 6, (2, 3, 6, 5)), RNG.integers(-3, 4, (4, 3, 3, 2))
     b = RNG.integers(-9, 10, 4)
@@ -266,6 +306,8 @@ GRAD_CASES = [  # id, fn, input shape, weight shape, bias size, kwargs
     ("conv2d_unbatched", F.conv2d, (2, 4, 3), (2, 2, 2, 2), None, dict(stride=(2, 1))),
     ("conv3d", F.conv3d, (1, 2, 3, 4, 3), (2, 1, 2, 2, 2), 2,
      dict(groups=2, stride=(1, 2, 1), padding=(1, 0, 1), dilation=(1, 1, 2))),
+    ("conv2d_channel_tiles", F.conv2d, (1, 2, 3, 5), (16, 2, 2, 2), 16, dict(stride=(1, 2), padding=(0, 1))),
+    ("conv2d_channel_tiles_s2", F.conv2d, (2, 3, 4, 6), (20, 3, 3, 3), 20, dict(stride=2, padding=1)),
     ("conv_transpose1d", F.conv_transpose1d, (1, 4, 4), (4, 1, 3), 2,
      dict(groups=2, stride=2, padding=1, output_padding=1)),
     ("conv_transpose1d_dil", F.conv_transpose1d, (2, 2, 3), (2, 2, 2), 2, dict(dilation=3, padding=1)),

@@ -176,12 +176,12 @@ class Backend {
   // The adjoint of im2col: in (contiguous [batch, channels, d, h, w]) = the sum, over every
   // column entry, of the cols values that read each input element (padding entries dropped).
   virtual void col2im(const Tensor& in, const Tensor& cols, const ConvGeometry& g);
-  // out (contiguous [batch, cout, 1, oh, ow]) = the stride-1 2-D convolution of in ([batch,
-  // channels, 1, h, w], any strides) in `groups` groups, with weight (contiguous [cout, channels /
-  // groups, 1, kh, kw]) plus bias (contiguous [cout], or undefined), float32/float64: a direct
-  // kernel for layers with few multiply-adds per output (few input channels per group, depthwise),
-  // where im2col costs more than the arithmetic. Devices may not have it (has_conv_direct()
-  // false), and ops then take im2col + gemm.
+  // out (contiguous [batch, cout, 1, oh, ow]) = the 2-D convolution of in ([batch, channels, 1,
+  // h, w], any strides) in `groups` groups, with weight (contiguous [cout, channels / groups, 1,
+  // kh, kw]) plus bias (contiguous [cout], or undefined), float32/float64, without im2col: for
+  // stride-1 layers with few multiply-adds per output (few input channels per group, depthwise),
+  // and for layers with >= 16 output channels per group and a width stride of 1 or 2 (ops/conv.cpp
+  // decides). Devices may not have it (has_conv_direct() false), and ops then take im2col + gemm.
   virtual bool has_conv_direct() const { return false; }
   virtual void conv_direct(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
                            const ConvGeometry& g, int64_t groups);

@@ -5,14 +5,17 @@
 //
 // Each image is first copied into a zero-padded buffer (so no load needs a bounds check), then
 // the output is computed in register tiles of positions by up to kCo output channels (see
-// tile() below) while the kernel walks all taps. Stride-1 layers only (the caller checks); floats and doubles. The j loops are unrolled by pragma: at the kernels' -O2 they
-// would not be, and the accumulators would live in memory (a load and store per FMA).
+// tile() below) while the kernel walks all taps; floats and doubles. The j loops are unrolled by
+// pragma: at the kernels' -O2 they would not be, and the accumulators would live in memory (a load
+// and store per FMA). Layers with many output channels per group, or a stride, go to the
+// channel-vector kernel (conv_channels_kernel.cpp) instead; this one is stride 1 only.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "core/dispatch.h"
 #include "core/parallel.h"
+#include "cpu/conv_direct.h"
 #include "cpu/gemm_blocked.h"
 #include "cpu/kernels.h"
 
@@ -29,21 +32,6 @@ inline Vec<T> load(const T* p) {
   Vec<T> v;
   std::memcpy(&v, p, sizeof v);
   return v;
-}
-
-// dst (`cg` planes of HP x WP, zero outside) = the cg channels at `src` ([C, 1, H, W] element
-// strides `st`, as the kernels receive them) placed at row ph, column pw of each plane. The
-// buffers of both direct kernels: padded once, so no tap needs a bounds check.
-template <typename T>
-void pad_channels(std::vector<T>& dst, const T* src, const Shape& st, int64_t cg, int64_t IH, int64_t IW,
-                  int64_t HP, int64_t WP, int64_t ph, int64_t pw) {
-  std::fill(dst.begin(), dst.end(), T(0));
-  for (int64_t c = 0; c < cg; ++c)
-    for (int64_t ih = 0; ih < IH; ++ih) {
-      const T* s = src + c * st[1] + ih * st[3];
-      T* d = dst.data() + (c * HP + ih + ph) * WP + pw;
-      for (int64_t iw = 0; iw < IW; ++iw) d[iw] = s[iw * st[4]];
-    }
 }
 
 // Output positions are tiled on a flat grid: position f = oh * WP + ow of the padded image's
@@ -232,6 +220,7 @@ void conv_direct_weight_impl(const Tensor& gw, const Tensor& in, const Tensor& g
 
 void conv_direct_weight_kernel_impl(const Tensor& gw, const Tensor& in, const Tensor& grad_out,
                                     const ConvGeometry& g, int64_t groups) {
+  if (prefers_channel_tiles(g, gw.size(0), groups)) return conv_channel_tiles_weight(gw, in, grad_out, g, groups);
   switch (in.dtype()) {
     case ScalarType::Float32: return conv_direct_weight_impl<float>(gw, in, grad_out, g, groups);
     case ScalarType::Float64: return conv_direct_weight_impl<double>(gw, in, grad_out, g, groups);
@@ -241,6 +230,7 @@ void conv_direct_weight_kernel_impl(const Tensor& gw, const Tensor& in, const Te
 
 void conv_direct_kernel_impl(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
                              const ConvGeometry& g, int64_t groups) {
+  if (prefers_channel_tiles(g, weight.size(0), groups)) return conv_channel_tiles(out, in, weight, bias, g, groups);
   switch (in.dtype()) {
     case ScalarType::Float32: return conv_direct_impl<float>(out, in, weight, bias, g, groups);
     case ScalarType::Float64: return conv_direct_impl<double>(out, in, weight, bias, g, groups);
