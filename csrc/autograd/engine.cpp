@@ -133,10 +133,28 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     if (!s.execute) continue;
     for (size_t i = 0; node->materialize_grads() && i < grads.size() && i < node->outputs().size(); ++i)
       if (!grads[i].defined()) grads[i] = zeros_for(node->outputs()[i]);
-    std::vector<Tensor> input_grads = node->apply(std::move(grads));
+    // Inputs that require grad but lead to no target get no gradient computed.
+    const auto& edges = node->next_edges();
+    std::vector<bool> wanted;
+    if (!targets.empty())
+      for (size_t i = 0; i < edges.size(); ++i)
+        if (edges[i].valid() && !state[edges[i].node.get()].needed) {
+          wanted.resize(edges.size());
+          for (size_t j = 0; j < edges.size(); ++j) wanted[j] = edges[j].valid() && state[edges[j].node.get()].needed;
+          break;
+        }
+    std::vector<Tensor> input_grads;
+    {
+      const std::vector<bool>* outer = wanted_edges();
+      wanted_edges() = wanted.empty() ? nullptr : &wanted;
+      struct Restore {
+        const std::vector<bool>* outer;
+        ~Restore() { wanted_edges() = outer; }
+      } restore{outer};
+      input_grads = node->apply(std::move(grads));
+    }
     check_input_grads(*node, input_grads);
     if (!options.keep_graph) node->release_variables();
-    const auto& edges = node->next_edges();
     for (size_t i = 0; i < edges.size(); ++i) {
       if (!edges[i].valid()) continue;
       NodeState& child = state[edges[i].node.get()];

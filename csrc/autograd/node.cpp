@@ -134,6 +134,11 @@ void Node::run_pre_hooks(std::vector<Tensor>& grads) {
   }
 }
 
+const std::vector<bool>*& wanted_edges() {
+  thread_local const std::vector<bool>* wanted = nullptr;
+  return wanted;
+}
+
 std::vector<Tensor> FunctionNode::apply(std::vector<Tensor>&& grads) {
   BackwardContext ctx{std::move(grads), unpack_saved(), &next_edges_, &inputs_};
   std::vector<Tensor> result = fn_(ctx);

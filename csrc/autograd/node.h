@@ -105,18 +105,25 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_;
 };
 
+// Set by the engine while it runs a node whose pass does not want every input's gradient
+// (autograd.grad with `inputs`: only edges on a path to a target do): wanted[i] for edge i.
+// Null means every valid edge is wanted.
+const std::vector<bool>*& wanted_edges();
+
 // What a backward formula sees.
 struct BackwardContext {
   std::vector<Tensor> grads;  // one per forward output
   std::vector<Tensor> saved;  // in the order the op saved them
   const std::vector<Edge>* edges;
   const std::vector<OutputInfo>* inputs;  // the forward inputs' shapes (kept by the node anyway)
+  const std::vector<bool>* wanted = wanted_edges();
   const Tensor& grad(size_t i = 0) const { return grads[i]; }
   // Input i's shape: formulas read it here instead of capturing a copy (a capture that large
   // makes every recording allocate a closure).
   const Shape& input_sizes(size_t i) const { return (*inputs)[i].sizes; }
-  // Whether input i needs a gradient (formulas skip the work otherwise).
-  bool needs(size_t i) const { return (*edges)[i].valid(); }
+  // Whether input i needs a gradient (formulas skip the work otherwise): it requires grad, and
+  // the running pass wants it (torch's task_should_compute_output).
+  bool needs(size_t i) const { return (*edges)[i].valid() && (!wanted || (*wanted)[i]); }
 };
 using BackwardFn = std::function<std::vector<Tensor>(const BackwardContext&)>;
 
