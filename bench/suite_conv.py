@@ -1,7 +1,8 @@
 """The conv suite: convolution and pooling, pydl against PyTorch, forward and forward+backward.
 
 Shapes are the issue's: LeNet-size convs (1 -> 6 and 6 -> 16, 5x5, on MNIST-size images), a
-32-channel 3x3 MNIST CNN, a depthwise 3x3 layer, ResNet-size 3x3, 1x1 and stride-2 layers, and
+32-channel 3x3 MNIST CNN, a depthwise 3x3 layer, ResNet-size 3x3, 1x1 and stride-2 layers, the
+14x14 and 7x7 stages of the train suite's ResNet-mini, and
 2x2 / 3x3 pooling of a (64, 32, 28, 28) batch. Conv rows declare their FLOP count (2 * N * Cout * Cin/groups * kh * kw *
 OH * OW for the forward, three times that for forward+backward), so the table shows GFLOP/s and
 % of the FMA peak; pooling rows report bandwidth.
@@ -76,6 +77,11 @@ def cases(quick: bool = False) -> list:
     ]
     if not quick:
         rows += [
+            # the train suite's ResNet-mini: its 14x14 and 7x7 stages
+            *conv_cases("ResNet-mini 32->32 3x3 (64,32,14,14)", (n, 32, 14, 14), (32, 32, 3, 3), padding=1),
+            *conv_cases("ResNet-mini 64->64 3x3 (64,64,7,7)", (n, 64, 7, 7), (64, 64, 3, 3), padding=1),
+            *conv_cases("ResNet-mini 3x3 s2 32->64 (64,32,14,14)", (n, 32, 14, 14), (64, 32, 3, 3), stride=2,
+                        padding=1),
             *conv_cases("ResNet 64->64 3x3 (32,64,56,56)", (32, 64, 56, 56), (64, 64, 3, 3), padding=1),
             *conv_cases("ResNet 128->128 3x3 (32,128,28,28)", (32, 128, 28, 28), (128, 128, 3, 3), padding=1),
             *conv_cases("ResNet 1x1 64->256 (32,64,56,56)", (32, 64, 56, 56), (256, 64, 1, 1)),
