@@ -19,9 +19,15 @@ void copy_bits(char** ptrs, const int64_t* strides, int64_t n) {
   const char* src = ptrs[1];
   if (strides[0] == sizeof(T) && strides[1] == sizeof(T)) {
     std::memcpy(dst, src, n * sizeof(T));
-  } else if (strides[1] == 0) {
+  } else if (strides[1] == 0) {  // a broadcast source (an expanded gradient)
     T v;
     std::memcpy(&v, src, sizeof(T));
+    if (strides[0] == sizeof(T)) {  // a typed loop, so it vectorises like a fill
+      T* __restrict__ d = reinterpret_cast<T*>(dst);
+#pragma omp simd
+      for (int64_t i = 0; i < n; ++i) d[i] = v;
+      return;
+    }
     for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * strides[0], &v, sizeof(T));
   } else {
     for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * strides[0], src + i * strides[1], sizeof(T));
