@@ -109,6 +109,12 @@ MAX_CASES = [  # nd, shape, kernel, stride, padding, dilation, ceil_mode
     (2, (1, 2, 9, 8), (2, 3), 3, 1, (3, 2), True),
     (3, (1, 2, 5, 6, 7), (2, 3, 2), (2, 2, 1), (1, 1, 0), 1, False),
     (3, (2, 4, 5, 5), 3, 2, 1, (1, 2, 1), True),
+    # windows as wide as their stride (2 or 3), unpadded: the CPU's vector kernel. Rows shorter
+    # than a vector, several vectors with a partial one, leftover columns and rows, 1-D
+    (2, (3, 4, 28, 28), 2, None, 0, 1, False),
+    (2, (2, 3, 13, 100), 3, None, 0, 1, False),
+    (2, (1, 2, 9, 35), (2, 3), (2, 3), 0, 1, False),
+    (1, (2, 3, 37), 2, 2, 0, 1, False),
 ]
 AVG_CASES = [  # nd, shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
     (1, (2, 3, 11), 3, 2, 1, False, True, None),
@@ -123,6 +129,10 @@ AVG_CASES = [  # nd, shape, kernel, stride, padding, ceil_mode, count_include_pa
     (3, (1, 2, 5, 6, 7), (2, 3, 2), (2, 2, 1), (1, 1, 0), False, True, None),
     (3, (2, 4, 5, 5), 3, 2, 1, True, False, None),
     (3, (1, 1, 4, 4, 4), 2, 2, 1, True, True, 3),
+    (2, (3, 4, 28, 28), 2, None, 0, False, True, 3),  # the vector kernel's windows, as above
+    (2, (2, 3, 13, 100), 3, None, 0, False, True, None),
+    (2, (1, 2, 9, 35), (2, 3), (2, 3), 0, False, False, None),
+    (1, (2, 3, 37), 2, 2, 0, False, True, None),
 ]
 ADAPTIVE_CASES = [  # shape, output_size, nd
     ((2, 3, 10), 4, 1), ((3, 7), 3, 1), ((1, 2, 5), 7, 1),
@@ -211,6 +221,7 @@ def test_larger_shapes():
     if torch is None:
         return
     for name, args in (("max_pool2d", (3, 2, 1, (1, 2), True)), ("avg_pool2d", (4, 3, 2, True, False)),
+                       ("max_pool2d", (2,)), ("avg_pool2d", (3,)), ("max_pool2d", ((3, 2),)),
                        ("adaptive_max_pool2d", ((7, 5),)), ("adaptive_avg_pool2d", ((7, 5),))):
         px, tx = pydl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         y = getattr(F, name)(px, *args)
@@ -354,6 +365,8 @@ GRAD_CASES = [  # id, fn, input shape, kwargs
     ("avg_pool1d", F.avg_pool1d, (2, 2, 7), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
                                                  count_include_pad=False)),
     ("avg_pool2d", F.avg_pool2d, (1, 2, 5, 6), dict(kernel_size=(3, 2), stride=(1, 2), padding=1)),
+    ("max_pool2d_blocks", F.max_pool2d, (1, 2, 5, 7), dict(kernel_size=2)),
+    ("avg_pool2d_blocks", F.avg_pool2d, (1, 2, 7, 10), dict(kernel_size=3)),
     ("avg_pool2d_divisor", F.avg_pool2d, (2, 4, 5), dict(kernel_size=2, ceil_mode=True, divisor_override=3)),
     ("avg_pool3d", F.avg_pool3d, (1, 1, 4, 4, 5), dict(kernel_size=2, stride=(2, 1, 2), padding=(1, 0, 1),
                                                        count_include_pad=False)),

@@ -14,6 +14,7 @@
 #include "core/dispatch.h"
 #include "core/parallel.h"
 #include "cpu/kernels.h"
+#include "cpu/pool_blocks.h"
 
 namespace pydl::cpu::PYDL_CPU_ISA {
 namespace {
@@ -412,6 +413,7 @@ void pool_typed(PoolKind kind, const Tensor& out, const Tensor& indices, const T
 // integer average truncates).
 void pool_kernel_impl(PoolKind kind, const Tensor& out, const Tensor& indices, const Tensor& in,
                       const PoolGeometry& g) {
+  if (pool_blocks(kind, out, indices, in, g)) return;  // the common windows: cpu/pool_blocks.h
   const char* name = kind == PoolKind::Max ? "max_pool" : "avg_pool";
   if (is_floating(in.dtype()))
     PYDL_DISPATCH_FLOATING_TYPES(in.dtype(), name, [&] { pool_typed<scalar_t>(kind, out, indices, in, g); });
@@ -421,6 +423,7 @@ void pool_kernel_impl(PoolKind kind, const Tensor& out, const Tensor& indices, c
 
 void pool_backward_kernel_impl(PoolKind kind, const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices,
                                const PoolGeometry& g) {
+  if (pool_blocks_backward(kind, grad_in, grad_out, indices, g)) return;
   PYDL_DISPATCH_FLOATING_TYPES(grad_in.dtype(), "pool_backward", [&] {
     pool_backward_impl<scalar_t>(kind, grad_in, grad_out, indices, g);
   });
