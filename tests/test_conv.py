@@ -126,12 +126,13 @@ CONV_CASES = [  # id, N (None: unbatched), C_in, C_out, spatial, kernel, kwargs 
     ("3d_same", 1, 2, 2, (4, 5, 3), (2, 3, 2), dict(padding="same", bias=True)),
     ("3d_unbatched", None, 2, 2, (4, 4, 5), (3, 2, 2), dict(stride=3)),
 ]
-# Layers with >= 16 output channels per group, which the CPU runs with output channels along the
-# vector lanes: part-filled channel blocks (20, 40), rows split into unequal tiles (31, 15 wide),
-# input channels that do not fill a tile (5, 17), width stride 2 with other height strides,
-# dilation, groups, 1-D, 'same' with an even kernel, a 1x1 stride-2 shortcut, and an input
-# gradient (the adjoint convolution) with 18 output channels.
-CHANNEL_TILE_CASES = [
+# Layers the CPU runs with its direct kernels. With >= 16 output channels per group, output
+# channels along the vector lanes: part-filled channel blocks (20, 40), rows split into unequal
+# tiles (31, 15 wide), input channels that do not fill a tile (5, 17), width stride 2 with other
+# height strides, dilation, groups, 1-D, 'same' with an even kernel, a 1x1 stride-2 shortcut, an
+# input gradient (the adjoint convolution) with 18 output channels. With fewer, positions along
+# the lanes, here with many multiply-adds per output (360, 150).
+DIRECT_CASES = [
     ("ct_s1_tails", 2, 5, 20, (9, 31), (3, 3), dict(padding=1, bias=True)),
     ("ct_s2_two_blocks", 2, 17, 40, (11, 30), (3, 3), dict(stride=2, padding=1)),
     ("ct_s3x2_dil", 1, 6, 16, (13, 15), (3, 2), dict(stride=(3, 2), dilation=(2, 3), padding=(2, 1), bias=True)),
@@ -140,8 +141,10 @@ CHANNEL_TILE_CASES = [
     ("ct_same_even", 1, 4, 16, (6, 6), (4, 4), dict(padding="same")),
     ("ct_1x1_s2", 2, 16, 32, (9, 9), (1, 1), dict(stride=2, bias=True)),
     ("ct_input_grad", 1, 18, 5, (6, 17), (3, 3), dict(padding=(1, 2), dilation=(1, 2))),  # 18 grad channels
+    ("few_out_many_in", 2, 40, 3, (7, 9), (3, 3), dict(padding=1, bias=True)),
+    ("few_out_1d_dil", 1, 30, 5, (20,), (5,), dict(dilation=2, padding=4)),
 ]
-CONV_CASES += CHANNEL_TILE_CASES
+CONV_CASES += DIRECT_CASES
 CT_CASES = [  # id, N, C_in, C_out, spatial, kernel, kwargs
     ("1d", 2, 3, 2, (5,), (3,), dict(bias=True)),
     ("1d_s2_op1", 1, 2, 3, (4,), (3,), dict(stride=2, padding=1, output_padding=1)),
@@ -232,8 +235,8 @@ def test_larger_shapes(transposed):
 @needs_torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("case", CHANNEL_TILE_CASES, ids=[c[0] for c in CHANNEL_TILE_CASES])
-def test_channel_tile_grads_vs_torch(case, dtype):
+@pytest.mark.parametrize("case", DIRECT_CASES, ids=[c[0] for c in DIRECT_CASES])
+def test_direct_kernel_grads_vs_torch(case, dtype):
     """Input, weight and bias gradients of the channel-vector kernel's layers, against torch."""
     x, w, b, kw = arrays(case)
     nd = len(case[4])

@@ -7,13 +7,14 @@
 // as one batched GEMM (out[b, g] = W[g] @ cols[b, g], the weight broadcast over images), and
 // the weight gradient reads the same buffer as one GEMM with K = images * positions, instead of
 // one small GEMM per image and a sum. 1x1 stride-1 unpadded convs skip im2col (the input is
-// already the column matrix). 2-D layers run a direct kernel instead (Backend::conv_direct) when
-// they have few multiply-adds per output (LeNet's, with 25 and 150: 2-3x faster there, since
-// im2col would write a buffer as large as the output times the taps for as little arithmetic)
-// or >= 16 output channels per group (ResNet's 3x3 layers: the CPU's channel-vector kernel runs
-// them at ~85-90 % of the FMA peak, 1.3-3x im2col + GEMM, most on 14x14 and 7x7 maps where the
-// two copies of im2col and packing cost more than the arithmetic). im2col + GEMM remains for
-// the rest: 3-D, integer and half types, strides other than 1 and 2, and devices without it.
+// already the column matrix). Other 2-D layers run a direct kernel instead (Backend::conv_direct)
+// at stride 1, and at width stride 2 when they have >= 16 output channels per group. im2col
+// would write a buffer taps times the input (25x for LeNet's layers, 9x for 3x3 ones), which the
+// GEMM then packs again; on 14x14 and 7x7 maps those copies cost more than the arithmetic, and
+// with few output channels the GEMM has as few rows. The CPU's channel-vector kernel runs
+// ResNet's 3x3 layers at ~85-90 % of the FMA peak, 1.3-3x im2col + GEMM; its position-vector one
+// takes layers with few output channels (LeNet's, a decoder's last layer) at 2-10x. im2col + GEMM
+// remains for the rest: 3-D, integer and half types, other strides, and devices without it.
 //
 // Autograd: a convolution y = F(x, W) is bilinear, so its two gradients are themselves the
 // other two members of one family: gx = Gi(g, W) (the transposed convolution) and gW = Gw(x, g).
@@ -32,11 +33,9 @@
 namespace pydl {
 namespace {
 
-// Layers with at most this many multiply-adds per output (cin * kernel taps) run the direct
-// kernel where the backend has one (see ConvPlan::direct).
-constexpr int64_t kDirectMaxTaps = 160;
-// ... and so do layers with at least this many output channels per group, whatever their
-// input channels (the backend then puts output channels along its vector lanes).
+// Layers with at least this many output channels per group run the direct kernel at width
+// stride 2 too (the backend then puts output channels along its vector lanes); see
+// ConvPlan::direct.
 constexpr int64_t kDirectMinChannels = 16;
 // im2col buffers up to this size cover several images at once (see above).
 constexpr int64_t kColsBudgetBytes = int64_t{8} << 20;
@@ -58,17 +57,17 @@ struct ConvPlan {
     g.batch = batch;
     return g;
   }
-  // Whether the direct kernel beats im2col + GEMM for a 1-D/2-D float32/float64 conv with `macs`
-  // multiply-adds per output and `outputs_per_group` output channels per group: stride 1 with few
-  // multiply-adds (LeNet: 25 and 150; depthwise 3x3: 9), or many output channels and a width
-  // stride of at most 2 (see the comment at the top).
-  bool direct(ScalarType dtype, int64_t macs, int64_t outputs_per_group) const {
+  // Whether the direct kernel beats im2col + GEMM for a 1-D/2-D float32/float64 conv with
+  // `outputs_per_group` output channels per group: every stride-1 layer (measured 1.2-10x faster
+  // than im2col + GEMM, whose GEMM has as few rows as the layer has output channels), and layers
+  // with many output channels at a width stride of 2 (see the comment at the top).
+  bool direct(ScalarType dtype, int64_t outputs_per_group) const {
     if (geom.in[0] != 1 || geom.kernel[0] != 1) return false;
     if (dtype != ScalarType::Float32 && dtype != ScalarType::Float64) return false;
     if (outputs_per_group >= kDirectMinChannels && geom.stride[2] <= 2) return true;
-    return macs <= kDirectMaxTaps && geom.stride[1] == 1 && geom.stride[2] == 1;
+    return geom.stride[1] == 1 && geom.stride[2] == 1;
   }
-  bool direct(ScalarType dtype) const { return direct(dtype, group_rows(), cout / groups); }
+  bool direct(ScalarType dtype) const { return direct(dtype, cout / groups); }
   bool pointwise() const {  // a 1x1 conv that reads every input position once, in order
     for (int i = 0; i < kMaxSpatialDims; ++i)
       if (geom.kernel[i] != 1 || geom.stride[i] != 1 || geom.pad[i] != 0 || geom.in[i] != geom.out[i]) return false;
@@ -194,11 +193,11 @@ Tensor input_grad_raw(const Tensor& g_in, const Tensor& w_in, const ConvPlan& p)
     return gx;
   }
   // Stride 1: the adjoint is itself a stride-1 convolution of g, with the weight's channels
-  // swapped and its taps reversed, and leading pad (kernel - 1) * dilation - pad; the direct
-  // kernel takes it when that has few multiply-adds per output.
+  // swapped and its taps reversed, and leading pad (kernel - 1) * dilation - pad, which the
+  // direct kernel takes.
   ConvGeometry t = p.at(n);
   const bool unit_stride = p.geom.stride[1] == 1 && p.geom.stride[2] == 1;
-  bool direct = be.has_conv_direct() && unit_stride && p.direct(g.dtype(), p.cout / p.groups * p.taps(), p.cin / p.groups);
+  bool direct = be.has_conv_direct() && unit_stride && p.direct(g.dtype(), p.cin / p.groups);
   for (int i = 1; i < kMaxSpatialDims && direct; ++i) {
     t.in[i] = p.geom.out[i];
     t.out[i] = p.geom.in[i];
