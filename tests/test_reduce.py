@@ -30,6 +30,31 @@ def test_large_reductions_match_numpy_on_any_thread_count(threads, shape, dim):
         pydl.set_num_threads(old)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "bool"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_reductions_over_broadcast_dims(dtype, keepdim):
+    """Reduced dims along which the input is expanded (stride 0) reduce one copy; sums scale it."""
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((1, 3, 1, 4)) * 3
+    base[0, 1, 0, 2] = np.nan if dtype.startswith("float") else 0
+    a = np.broadcast_to(base.astype(dtype), (5, 3, 6, 4))
+    x = pydl.tensor(base.astype(dtype)).expand(5, 3, 6, 4)
+    assert x.stride()[0] == 0 and x.stride()[2] == 0
+    for dims in [(0, 2), (0, 1, 2, 3), (2,), (0, 3)]:
+        want_sum = a.sum(dims, keepdims=keepdim, dtype=np.float64 if dtype.startswith("float") else np.int64)
+        np.testing.assert_allclose(x.sum(dims, keepdim=keepdim).numpy(), want_sum, rtol=1e-6)
+        np.testing.assert_array_equal(x.amax(dims, keepdim=keepdim).numpy(), a.max(dims, keepdims=keepdim))
+        if dtype.startswith("float"):
+            np.testing.assert_allclose(x.mean(dims, keepdim=keepdim).numpy(), a.mean(dims, keepdims=keepdim), rtol=1e-6)
+            np.testing.assert_allclose(x.nansum(dims, keepdim=keepdim).numpy(),
+                                       np.nansum(a, dims, keepdims=keepdim), rtol=1e-6)
+        else:
+            np.testing.assert_array_equal(x.all().numpy() if dims == (0, 1, 2, 3) else x.any(2).numpy(),
+                                          a.all() if dims == (0, 1, 2, 3) else a.any(2))
+    empty = pydl.zeros(1, 3).expand(0, 3)  # an empty broadcast dim sums to 0, not to one copy
+    np.testing.assert_array_equal(empty.sum(0).numpy(), np.zeros(3))
+
+
 def test_nan_propagates_and_wins_argmax():
     x = pydl.tensor([[1.0, float("nan"), 3.0, float("nan")], [4.0, 2.0, 2.0, 4.0]])
     assert np.isnan(x.amax().item()) and np.isnan(x.max().item())

@@ -36,7 +36,21 @@ int64_t reduced_count(const Shape& sizes, const DimMask& mask) {
   return n;
 }
 
-Tensor reduce_dims(ReduceOp op, const Tensor& x, const DimMask& mask, bool keepdim, ScalarType out_dtype) {
+Tensor reduce_dims(ReduceOp op, const Tensor& x_in, const DimMask& mask, bool keepdim, ScalarType out_dtype) {
+  // A reduced dim along which x is broadcast (stride 0: an expanded gradient, which every
+  // sum().backward() hands on) holds copies of one value: reduce one copy, and scale a sum by
+  // the number of copies. The kernels' general strided loop would walk them all, one at a time.
+  Tensor x = x_in;
+  int64_t copies = 1;
+  if (op != ReduceOp::Prod && op != ReduceOp::Count) {
+    Shape sizes = x.sizes();
+    for (size_t d = 0; d < mask.size(); ++d)
+      if (mask[d] && x.strides()[d] == 0 && sizes[d] > 1) {
+        copies *= sizes[d];
+        sizes[d] = 1;
+      }
+    if (copies > 1) x = make_view(x_in, sizes, x_in.strides(), x_in.storage_offset());
+  }
   Tensor result = empty(reduced_shape(x.sizes(), mask, true), out_dtype, x.device());
   if (result.numel() > 0) {
     // The backend sees the result with x's sizes and stride 0 along every reduced dim.
@@ -44,6 +58,9 @@ Tensor reduce_dims(ReduceOp op, const Tensor& x, const DimMask& mask, bool keepd
     for (size_t d = 0; d < mask.size(); ++d)
       if (mask[d]) strides[d] = 0;
     backend(x.device().type).reduce(op, make_view(result, x.sizes(), strides, 0), x);
+    if (copies > 1 && (op == ReduceOp::Sum || op == ReduceOp::NanSum))
+      result = binary(BinaryOp::Mul, result,
+                      wrap_scalar(is_floating(out_dtype) ? Scalar(static_cast<double>(copies)) : Scalar(copies)));
   }
   return keepdim ? result : view(result, reduced_shape(x.sizes(), mask, false));
 }
