@@ -69,32 +69,37 @@ Node::Node(std::vector<Edge> next_edges)
 
 // Destroying a node releases its edges and saved tensors, which may release more nodes: a
 // recursive chain as deep as the graph. The outermost ~Node on a thread drains a work list
-// instead; nested ones hand what they own to that list, so the depth stays constant.
+// instead; nested ones append what they own to that list, so the depth stays constant. The list
+// is the thread's own and keeps its capacity, so freeing a node allocates nothing (it is never
+// destroyed: a node may die during interpreter shutdown, after thread-local destructors).
 namespace {
-thread_local std::vector<std::shared_ptr<void>>* g_pending = nullptr;
+struct PendingRelease {
+  std::vector<std::shared_ptr<void>> list;
+  bool draining = false;
+};
+PendingRelease& pending_release() {
+  thread_local PendingRelease* p = new PendingRelease();
+  return *p;
 }
+}  // namespace
 
 Node::~Node() {
-  std::vector<std::shared_ptr<void>> owned;
-  owned.reserve(next_edges_.size() + saved_.size());
+  PendingRelease& pending = pending_release();
   for (Edge& e : next_edges_)
-    if (e.node) owned.push_back(std::move(e.node));
+    if (e.node) pending.list.push_back(std::move(e.node));
   for (SavedTensor& s : saved_) {
-    if (s.data().defined()) owned.push_back(s.data().impl_ptr());
-    if (std::shared_ptr<Node> fn = s.take_history()) owned.push_back(std::move(fn));
+    if (s.data().defined()) pending.list.push_back(s.data().impl_ptr());
+    if (std::shared_ptr<Node> fn = s.take_history()) pending.list.push_back(std::move(fn));
   }
   saved_.clear();
-  if (g_pending) {
-    for (auto& o : owned) g_pending->push_back(std::move(o));
-    return;
+  if (pending.draining) return;  // the outermost ~Node releases them
+  pending.draining = true;
+  while (!pending.list.empty()) {
+    std::shared_ptr<void> last = std::move(pending.list.back());
+    pending.list.pop_back();
+    last.reset();  // may append to the list
   }
-  g_pending = &owned;
-  while (!owned.empty()) {
-    std::shared_ptr<void> last = std::move(owned.back());
-    owned.pop_back();
-    last.reset();  // may append to `owned`
-  }
-  g_pending = nullptr;
+  pending.draining = false;
 }
 
 void Node::release_variables() {
@@ -232,18 +237,19 @@ void set_history(const Tensor& t, const std::shared_ptr<Node>& node) {
   meta.output_nr = node->add_output(t);
 }
 
-std::shared_ptr<Node> record(const char* name, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-                             const std::vector<Tensor>& saved_inputs, const std::vector<Tensor>& saved_outputs,
-                             BackwardFn fn) {
+std::shared_ptr<Node> record(const char* name, TensorRefs inputs, TensorRefs outputs, TensorRefs saved_inputs,
+                             TensorRefs saved_outputs, BackwardFn fn) {
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
-  for (const Tensor& t : inputs) edges.push_back(gradient_edge(t));
+  for (size_t i = 0; i < inputs.size(); ++i) edges.push_back(gradient_edge(inputs[i]));
   auto node = std::make_shared<FunctionNode>(name, std::move(edges), std::move(fn));
   node->reserve_outputs(outputs.size());
-  for (const Tensor& t : inputs) node->add_input(t);
-  for (const Tensor& t : saved_inputs) node->save(t, false);
-  for (const Tensor& t : outputs) set_history(t, node);  // before saving outputs: output_nr is known
-  for (const Tensor& t : saved_outputs) node->save(t, true);
+  node->reserve_saved(saved_inputs.size() + saved_outputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) node->add_input(inputs[i]);
+  for (size_t i = 0; i < saved_inputs.size(); ++i) node->save(saved_inputs[i], false);
+  // Outputs before the saved outputs: saving one needs its output_nr.
+  for (size_t i = 0; i < outputs.size(); ++i) set_history(outputs[i], node);
+  for (size_t i = 0; i < saved_outputs.size(); ++i) node->save(saved_outputs[i], true);
   return node;
 }
 

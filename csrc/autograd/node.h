@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -83,6 +84,7 @@ class Node : public std::enable_shared_from_this<Node> {
   const std::vector<OutputInfo>& inputs() const { return inputs_; }
   void add_input(const Tensor& t) { inputs_.push_back({t.sizes(), t.dtype(), t.device()}); }
   void save(const Tensor& t, bool is_output) { saved_.emplace_back(t, is_output); }
+  void reserve_saved(size_t n) { saved_.reserve(n); }
   std::vector<Tensor> unpack_saved();  // raises if released or modified in place
   bool released() const { return released_; }
 
@@ -156,6 +158,24 @@ class AccumulateGrad final : public Node {
 
 // --- Recording, for ops -------------------------------------------------------------------
 
+// The tensors an op hands to record(): a braced list of its own tensors ({a, b}) or a vector,
+// viewed in place. Recording runs on every differentiable op, and copying them into a vector
+// cost an allocation and two atomic reference-count updates per tensor.
+class TensorRefs {
+ public:
+  TensorRefs() = default;
+  TensorRefs(std::initializer_list<std::reference_wrapper<const Tensor>> list)
+      : refs_(list.begin()), size_(list.size()) {}
+  TensorRefs(const std::vector<Tensor>& tensors) : tensors_(tensors.data()), size_(tensors.size()) {}
+  size_t size() const { return size_; }
+  const Tensor& operator[](size_t i) const { return tensors_ ? tensors_[i] : refs_[i].get(); }
+
+ private:
+  const std::reference_wrapper<const Tensor>* refs_ = nullptr;
+  const Tensor* tensors_ = nullptr;
+  size_t size_ = 0;
+};
+
 // True when an op over these inputs must record: grad mode is on and one requires grad.
 bool needs_grad(std::initializer_list<const Tensor*> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
@@ -165,9 +185,8 @@ Edge gradient_edge(const Tensor& t);
 std::shared_ptr<Node> grad_fn(const Tensor& t);
 // Makes `outputs` the results of a FunctionNode over `inputs` (edges from gradient_edge),
 // saving `saved_inputs` then `saved_outputs` for the formula. Call only when needs_grad().
-std::shared_ptr<Node> record(const char* name, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-                             const std::vector<Tensor>& saved_inputs, const std::vector<Tensor>& saved_outputs,
-                             BackwardFn fn);
+std::shared_ptr<Node> record(const char* name, TensorRefs inputs, TensorRefs outputs, TensorRefs saved_inputs,
+                             TensorRefs saved_outputs, BackwardFn fn);
 // Sets t's grad_fn (t becomes output `output_nr` of node).
 void set_history(const Tensor& t, const std::shared_ptr<Node>& node);
 
