@@ -74,17 +74,20 @@ void channel_tile(const T* __restrict x, const int64_t* __restrict koff, int64_t
     for (int v = 0; v < NV; ++v) std::memcpy(dst + c * NB + v * W, &acc[c][v], sizeof(V));
 }
 
-// table[S - 1][NV - 1][COLS - 1]
-template <typename T, int NV, int S, size_t... C>
-constexpr std::array<TileFn<T>, kMaxCols> cols_row(std::index_sequence<C...>) {
-  return {&channel_tile<T, static_cast<int>(C) + 1, NV, S>...};
+// Both kernels' tiles, indexed table[S - 1][NV - 1][n - 1] (n: positions or input channels per
+// tile): make(n, NV, S), called with std::integral_constants, returns the instantiation.
+template <typename Fn>
+using TileTable = std::array<std::array<std::array<Fn, kMaxCols>, 2>, 2>;
+template <typename Fn, int NV, int S, typename Make, size_t... N>
+constexpr std::array<Fn, kMaxCols> tile_row(const Make& make, std::index_sequence<N...>) {
+  return {make(std::integral_constant<int, static_cast<int>(N) + 1>{}, std::integral_constant<int, NV>{},
+               std::integral_constant<int, S>{})...};
 }
-template <typename T>
-using TileTable = std::array<std::array<std::array<TileFn<T>, kMaxCols>, 2>, 2>;
-template <typename T>
-constexpr TileTable<T> make_tile_table() {
-  constexpr auto cols = std::make_index_sequence<kMaxCols>{};
-  return {{{cols_row<T, 1, 1>(cols), cols_row<T, 2, 1>(cols)}, {cols_row<T, 1, 2>(cols), cols_row<T, 2, 2>(cols)}}};
+template <typename Fn, typename Make>
+constexpr TileTable<Fn> tile_table(const Make& make) {
+  constexpr auto n = std::make_index_sequence<kMaxCols>{};
+  return {{{tile_row<Fn, 1, 1>(make, n), tile_row<Fn, 2, 1>(make, n)},
+           {tile_row<Fn, 1, 2>(make, n), tile_row<Fn, 2, 2>(make, n)}}};
 }
 
 // dst[j * dst_stride + i] = src[i * src_stride + j] for i < rows, j < cols (unit inner strides):
@@ -109,72 +112,83 @@ void transpose_block(const T* __restrict src, int64_t src_stride, int64_t rows, 
     for (int64_t j = i < full_rows ? full_cols : 0; j < cols; ++j) dst[j * dst_stride + i] = src[i * src_stride + j];
 }
 
+// The geometry both kernels walk: one image's padded copy (HP x WP per input channel, zero
+// outside the input), its OH x OW = P outputs, and the output channels of a group in blocks of
+// 2 vectors.
+struct Layout {
+  int64_t B, C, IH, IW, OH, OW, KH, KW, dh, dw, sh, sw, ph, pw, cout, cg, og, taps, P, HP, WP, blocks;
+  Layout(const ConvGeometry& g, int64_t cout_, int64_t groups, int64_t block)
+      : B(g.batch), C(g.channels), IH(g.in[1]), IW(g.in[2]), OH(g.out[1]), OW(g.out[2]), KH(g.kernel[1]),
+        KW(g.kernel[2]), dh(g.dilation[1]), dw(g.dilation[2]), sh(g.stride[1]), sw(g.stride[2]), ph(g.pad[1]),
+        pw(g.pad[2]), cout(cout_), cg(C / groups), og(cout / groups), taps(cg * KH * KW), P(OH * OW),
+        HP(std::max(IH + ph, (OH - 1) * sh + (KH - 1) * dh + 1)),
+        WP(std::max(IW + pw, (OW - 1) * sw + (KW - 1) * dw + 1)), blocks((og + block - 1) / block) {}
+};
+
 template <typename T>
 void channel_tiles_impl(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
                         const ConvGeometry& g, int64_t groups) {
   constexpr int W = Simd<T>::kWidth, NB = 2 * W;
-  static constexpr TileTable<T> kTiles = make_tile_table<T>();
-  const int64_t B = g.batch, C = g.channels, IH = g.in[1], IW = g.in[2], OH = g.out[1], OW = g.out[2];
-  const int64_t KH = g.kernel[1], KW = g.kernel[2], dh = g.dilation[1], dw = g.dilation[2];
-  const int64_t sh = g.stride[1], sw = g.stride[2], ph = g.pad[1], pw = g.pad[2], cout = weight.size(0);
-  const int64_t cg = C / groups, og = cout / groups, taps = cg * KH * KW, P = OH * OW;
-  const int64_t HP = std::max(IH + ph, (OH - 1) * sh + (KH - 1) * dh + 1);
-  const int64_t WP = std::max(IW + pw, (OW - 1) * sw + (KW - 1) * dw + 1);
-  const int64_t blocks = (og + NB - 1) / NB;  // channel blocks per group
+  static constexpr TileTable<TileFn<T>> kTiles = tile_table<TileFn<T>>(
+      [](auto n, auto nv, auto s) {
+        return &channel_tile<T, decltype(n)::value, decltype(nv)::value, decltype(s)::value>;
+      });
+  const Layout L(g, weight.size(0), groups, NB);
 
   // The taps' offsets in the padded image, and the weight repacked [group][block][tap][NB]
   // (channels past og zero), so a tap's weights are 2 aligned vectors.
-  std::vector<int64_t> koff(taps);
-  for (int64_t c = 0; c < cg; ++c)
-    for (int64_t kh = 0; kh < KH; ++kh)
-      for (int64_t kw = 0; kw < KW; ++kw) koff[(c * KH + kh) * KW + kw] = (c * HP + kh * dh) * WP + kw * dw;
-  const Scratch<T> wbuf(0, groups * blocks * taps * NB), bbuf(1, groups * blocks * NB);
+  std::vector<int64_t> koff(L.taps);
+  for (int64_t c = 0; c < L.cg; ++c)
+    for (int64_t kh = 0; kh < L.KH; ++kh)
+      for (int64_t kw = 0; kw < L.KW; ++kw)
+        koff[(c * L.KH + kh) * L.KW + kw] = (c * L.HP + kh * L.dh) * L.WP + kw * L.dw;
+  const Scratch<T> wbuf(0, groups * L.blocks * L.taps * NB), bbuf(1, groups * L.blocks * NB);
   T* wp = wbuf.get();
   T* bp = bbuf.get();
   const T* w = static_cast<const T*>(weight.data_ptr());
   const T* bsrc = bias.defined() ? static_cast<const T*>(bias.data_ptr()) : nullptr;
-  for (int64_t gb = 0; gb < groups * blocks; ++gb) {
-    const int64_t gi = gb / blocks, co0 = gb % blocks * NB;
+  for (int64_t gb = 0; gb < groups * L.blocks; ++gb) {
+    const int64_t gi = gb / L.blocks, co0 = gb % L.blocks * NB;
     for (int64_t j = 0; j < NB; ++j) {
       const int64_t co = co0 + j;
-      const bool real = co < og;
-      bp[gb * NB + j] = real && bsrc ? bsrc[gi * og + co] : T(0);
-      const T* src = w + (gi * og + co) * taps;
-      T* dst = wp + gb * taps * NB + j;
-      for (int64_t k = 0; k < taps; ++k) dst[k * NB] = real ? src[k] : T(0);
+      const bool real = co < L.og;
+      bp[gb * NB + j] = real && bsrc ? bsrc[gi * L.og + co] : T(0);
+      const T* src = w + (gi * L.og + co) * L.taps;
+      T* dst = wp + gb * L.taps * NB + j;
+      for (int64_t k = 0; k < L.taps; ++k) dst[k * NB] = real ? src[k] : T(0);
     }
   }
   // Each row in near-equal tiles of at most kMaxCols positions.
-  const int64_t segments = (OW + kMaxCols - 1) / kMaxCols, narrow = OW / segments, wide = OW % segments;
+  const int64_t segments = (L.OW + kMaxCols - 1) / kMaxCols, narrow = L.OW / segments, wide = L.OW % segments;
 
   const T* x = static_cast<const T*>(in.data_ptr());
   T* y = static_cast<T*>(out.data_ptr());
   const auto& st = in.strides();  // [B, C, 1, H, W] element strides
-  const int64_t items = B * groups * blocks;
-  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, P * NB * taps));
+  const int64_t items = L.B * groups * L.blocks;
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, L.P * NB * L.taps));
   parallel_for(0, items, grain, [&](int64_t begin, int64_t end) {
-    std::vector<T> padded(cg * HP * WP), tiles(P * NB);
+    std::vector<T> padded(L.cg * L.HP * L.WP), tiles(L.P * NB);
     int64_t padded_for = -1;  // the (image, group) in `padded`
     for (int64_t item = begin; item < end; ++item) {
-      const int64_t image_group = item / blocks, blk = item % blocks;
+      const int64_t image_group = item / L.blocks, blk = item % L.blocks;
       const int64_t b = image_group / groups, gi = image_group % groups;
       if (image_group != padded_for) {
-        pad_channels(padded, x + b * st[0] + gi * cg * st[1], st, cg, IH, IW, HP, WP, ph, pw);
+        pad_channels(padded, x + b * st[0] + gi * L.cg * st[1], st, L.cg, L.IH, L.IW, L.HP, L.WP, L.ph, L.pw);
         padded_for = image_group;
       }
-      const int64_t gb = gi * blocks + blk, channels = std::min<int64_t>(NB, og - blk * NB);
-      const auto& table = kTiles[sw - 1][channels > W ? 1 : 0];
-      const T* wblk = wp + gb * taps * NB;
+      const int64_t gb = gi * L.blocks + blk, channels = std::min<int64_t>(NB, L.og - blk * NB);
+      const auto& table = kTiles[L.sw - 1][channels > W ? 1 : 0];
+      const T* wblk = wp + gb * L.taps * NB;
       const T* bblk = bp + gb * NB;
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        const T* row = padded.data() + oh * sh * WP;
+      for (int64_t oh = 0; oh < L.OH; ++oh) {
+        const T* row = padded.data() + oh * L.sh * L.WP;
         for (int64_t s = 0, ow0 = 0; s < segments; ++s) {
           const int64_t cols = narrow + (s < wide ? 1 : 0);
-          table[cols - 1](row + ow0 * sw, koff.data(), taps, wblk, bblk, tiles.data() + (oh * OW + ow0) * NB);
+          table[cols - 1](row + ow0 * L.sw, koff.data(), L.taps, wblk, bblk, tiles.data() + (oh * L.OW + ow0) * NB);
           ow0 += cols;
         }
       }
-      transpose_block(tiles.data(), NB, P, channels, y + (b * cout + gi * og + blk * NB) * P, P);
+      transpose_block(tiles.data(), NB, L.P, channels, y + (b * L.cout + gi * L.og + blk * NB) * L.P, L.P);
     }
   });
 }
@@ -228,76 +242,62 @@ void weight_tile(const T* __restrict x, const T* __restrict gy, int64_t OH, int6
     }
 }
 
-template <typename T, int NV, int S, size_t... J>
-constexpr std::array<WeightTileFn<T>, kMaxCols> weight_row(std::index_sequence<J...>) {
-  return {&weight_tile<T, static_cast<int>(J) + 1, NV, S>...};
-}
-template <typename T>
-using WeightTileTable = std::array<std::array<std::array<WeightTileFn<T>, kMaxCols>, 2>, 2>;
-template <typename T>
-constexpr WeightTileTable<T> make_weight_tile_table() {
-  constexpr auto js = std::make_index_sequence<kMaxCols>{};
-  return {{{weight_row<T, 1, 1>(js), weight_row<T, 2, 1>(js)}, {weight_row<T, 1, 2>(js), weight_row<T, 2, 2>(js)}}};
-}
-
 template <typename T>
 void channel_tiles_weight_impl(const Tensor& gw, const Tensor& in, const Tensor& grad_out, const ConvGeometry& g,
                                int64_t groups) {
   constexpr int W = Simd<T>::kWidth, NB = 2 * W;
-  static constexpr WeightTileTable<T> kTiles = make_weight_tile_table<T>();
-  const int64_t B = g.batch, C = g.channels, IH = g.in[1], IW = g.in[2], OH = g.out[1], OW = g.out[2];
-  const int64_t KH = g.kernel[1], KW = g.kernel[2], dh = g.dilation[1], dw = g.dilation[2];
-  const int64_t sh = g.stride[1], sw = g.stride[2], ph = g.pad[1], pw = g.pad[2], cout = gw.size(0);
-  const int64_t cg = C / groups, og = cout / groups, taps = cg * KH * KW, P = OH * OW;
-  const int64_t HP = std::max(IH + ph, (OH - 1) * sh + (KH - 1) * dh + 1);
-  const int64_t WP = std::max(IW + pw, (OW - 1) * sw + (KW - 1) * dw + 1);
-  const int64_t blocks = (og + NB - 1) / NB, partial_size = groups * blocks * taps * NB;
+  static constexpr TileTable<WeightTileFn<T>> kTiles = tile_table<WeightTileFn<T>>(
+      [](auto n, auto nv, auto s) {
+        return &weight_tile<T, decltype(n)::value, decltype(nv)::value, decltype(s)::value>;
+      });
+  const Layout L(g, gw.size(0), groups, NB);
+  const int64_t partial_size = groups * L.blocks * L.taps * NB;
   // Input channels of a tap in near-equal tiles of at most kMaxCols.
-  const int64_t segments = (cg + kMaxCols - 1) / kMaxCols, narrow = cg / segments, wide = cg % segments;
+  const int64_t segments = (L.cg + kMaxCols - 1) / kMaxCols, narrow = L.cg / segments, wide = L.cg % segments;
 
   const T* x = static_cast<const T*>(in.data_ptr());
   const T* gy = static_cast<const T*>(grad_out.data_ptr());
   const auto& st = in.strides();
-  const int64_t items = B * groups;
-  const int64_t work = og * taps * P;  // multiply-adds of one item
+  const int64_t items = L.B * groups;
+  const int64_t work = L.og * L.taps * L.P;  // multiply-adds of one item
   const int threads = std::max(1, std::min<int>(get_num_threads(), static_cast<int>(items)));
   const int used = work * items < (int64_t{1} << 18) ? 1 : threads;
   // Each thread sums its images into its own partial gradient; they are added in thread order.
   std::vector<std::vector<T>> partial(used, std::vector<T>(partial_size, T(0)));
   const int64_t per = (items + used - 1) / used;
   parallel_for(0, used, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<T> xcl(HP * WP * cg), gyt(P * NB);
+    std::vector<T> xcl(L.HP * L.WP * L.cg), gyt(L.P * NB);
     for (int64_t t = t0; t < t1; ++t)
       for (int64_t item = t * per; item < std::min(items, (t + 1) * per); ++item) {
         const int64_t b = item / groups, gi = item % groups;
         // The padded image, channels-last: xcl[(h * WP + w) * cg + c].
         std::fill(xcl.begin(), xcl.end(), T(0));
-        const T* src = x + b * st[0] + gi * cg * st[1];
-        for (int64_t ih = 0; ih < IH; ++ih) {
-          T* d = xcl.data() + ((ih + ph) * WP + pw) * cg;
+        const T* src = x + b * st[0] + gi * L.cg * st[1];
+        for (int64_t ih = 0; ih < L.IH; ++ih) {
+          T* d = xcl.data() + ((ih + L.ph) * L.WP + L.pw) * L.cg;
           const T* s = src + ih * st[3];
           if (st[4] == 1) {
-            transpose_block(s, st[1], cg, IW, d, cg);
+            transpose_block(s, st[1], L.cg, L.IW, d, L.cg);
             continue;
           }
-          for (int64_t c = 0; c < cg; ++c)
-            for (int64_t iw = 0; iw < IW; ++iw) d[iw * cg + c] = s[c * st[1] + iw * st[4]];
+          for (int64_t c = 0; c < L.cg; ++c)
+            for (int64_t iw = 0; iw < L.IW; ++iw) d[iw * L.cg + c] = s[c * st[1] + iw * st[4]];
         }
-        for (int64_t blk = 0; blk < blocks; ++blk) {
-          const int64_t channels = std::min<int64_t>(NB, og - blk * NB);
+        for (int64_t blk = 0; blk < L.blocks; ++blk) {
+          const int64_t channels = std::min<int64_t>(NB, L.og - blk * NB);
           // gy of the block's channels, transposed: gyt[p * NB + j] (channels past og zero).
-          const T* gsrc = gy + (b * cout + gi * og + blk * NB) * P;
+          const T* gsrc = gy + (b * L.cout + gi * L.og + blk * NB) * L.P;
           if (channels < NB) std::fill(gyt.begin(), gyt.end(), T(0));
-          transpose_block(gsrc, P, channels, P, gyt.data(), NB);
-          const auto& table = kTiles[sw - 1][channels > W ? 1 : 0];
-          T* acc = partial[t].data() + (gi * blocks + blk) * taps * NB;
-          for (int64_t kh = 0; kh < KH; ++kh)
-            for (int64_t kw = 0; kw < KW; ++kw)
+          transpose_block(gsrc, L.P, channels, L.P, gyt.data(), NB);
+          const auto& table = kTiles[L.sw - 1][channels > W ? 1 : 0];
+          T* acc = partial[t].data() + (gi * L.blocks + blk) * L.taps * NB;
+          for (int64_t kh = 0; kh < L.KH; ++kh)
+            for (int64_t kw = 0; kw < L.KW; ++kw)
               for (int64_t s = 0, c0 = 0; s < segments; ++s) {
                 const int64_t J = narrow + (s < wide ? 1 : 0);
-                const T* xt = xcl.data() + (kh * dh * WP + kw * dw) * cg + c0;
-                table[J - 1](xt, gyt.data(), OH, OW, sh * WP, cg, acc + ((c0 * KH + kh) * KW + kw) * NB,
-                             KH * KW * NB);
+                const T* xt = xcl.data() + (kh * L.dh * L.WP + kw * L.dw) * L.cg + c0;
+                table[J - 1](xt, gyt.data(), L.OH, L.OW, L.sh * L.WP, L.cg, acc + ((c0 * L.KH + kh) * L.KW + kw) * NB,
+                             L.KH * L.KW * NB);
                 c0 += J;
               }
         }
@@ -305,12 +305,12 @@ void channel_tiles_weight_impl(const Tensor& gw, const Tensor& in, const Tensor&
   });
   T* out = static_cast<T*>(gw.data_ptr());
   for (int64_t gi = 0; gi < groups; ++gi)
-    for (int64_t co = 0; co < og; ++co) {
+    for (int64_t co = 0; co < L.og; ++co) {
       const int64_t blk = co / NB, j = co % NB;
-      for (int64_t k = 0; k < taps; ++k) {
+      for (int64_t k = 0; k < L.taps; ++k) {
         T sum = T(0);
-        for (int t = 0; t < used; ++t) sum += partial[t][((gi * blocks + blk) * taps + k) * NB + j];
-        out[(gi * og + co) * taps + k] = sum;
+        for (int t = 0; t < used; ++t) sum += partial[t][((gi * L.blocks + blk) * L.taps + k) * NB + j];
+        out[(gi * L.og + co) * L.taps + k] = sum;
       }
     }
 }
