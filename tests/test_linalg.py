@@ -36,7 +36,7 @@ def layouts(x):
 # --- layouts ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-4), (np.float64, 1e-12)])
-@pytest.mark.parametrize("m,k,n", [(7, 13, 5), (70, 300, 40), (1, 30, 9), (9, 30, 1)])
+@pytest.mark.parametrize("m,k,n", [(7, 13, 5), (70, 300, 40), (1, 30, 9), (9, 30, 1), (6, 20, 24), (13, 40, 12)])
 def test_mm_every_transpose_combination(m, k, n, dtype, tol):
     a, b = arr(m, k, dtype=dtype), arr(k, n, dtype=dtype)
     ref = a.astype(np.float64) @ b.astype(np.float64)

@@ -103,6 +103,50 @@ void gemv(int64_t m, int64_t k, T alpha, Matrix<const S> a, const T* __restrict 
   for (int64_t i = 0; i < m; ++i) finish(i, acc[i]);
 }
 
+// Products this small (16 x 16 x 16 is 4096 multiply-adds) spend longer packing micro-panels
+// than computing, and fill the 12 x 32 tiles a third (at 32 x 32 x 32 the blocked GEMM wins). With at most two vectors of columns, B is
+// copied once into rows padded to whole vectors and each group of four rows of C accumulates in
+// registers, reading A in place: 8 FMAs per 2 loads and 4 broadcasts.
+constexpr int64_t kSmallWork = 16 * 16 * 32, kSmallK = 128;
+
+template <typename T>
+bool small_product(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const T> a, Matrix<const T> b, T beta,
+                   Matrix<T> c) {
+  using V = typename Simd<T>::type;
+  constexpr int W = Simd<T>::kWidth, R = 4;
+  if (m * n * k > kSmallWork || n > 2 * W || k > kSmallK) return false;
+  const int nv = n > W ? 2 : 1;
+  alignas(64) T bp[kSmallK * 2 * W];
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t j = 0; j < nv * W; ++j) bp[kk * nv * W + j] = j < n ? b(kk, j) : T(0);
+  auto load = [](const T* p) {
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  for (int64_t i0 = 0; i0 < m; i0 += R) {
+    const int rows = static_cast<int>(std::min<int64_t>(R, m - i0));
+    V acc[R][2] = {};
+    for (int64_t kk = 0; kk < k; ++kk) {
+      const V b0 = load(bp + kk * nv * W), b1 = nv == 2 ? load(bp + kk * nv * W + W) : V{};
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const V ar = splat<V>(a(i0 + std::min(r, rows - 1), kk));  // rows past m repeat the last
+        acc[r][0] += ar * b0;
+        if (nv == 2) acc[r][1] += ar * b1;
+      }
+    }
+    alignas(64) T tile[R][2 * W];
+    std::memcpy(tile, acc, sizeof tile);
+    for (int r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < n; ++j) {
+        T& out = c(i0 + r, j);
+        out = beta == T(0) ? alpha * tile[r][j] : alpha * tile[r][j] + beta * out;
+      }
+  }
+  return true;
+}
+
 // C = alpha * A @ B + beta * C for floating types, choosing GEMV or the blocked GEMM. C holds
 // the compute type T (the caller stages float16/bfloat16 outputs through float32).
 template <typename T, typename S>
@@ -145,6 +189,8 @@ void float_product(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, 
     }
     return;
   }
+  if constexpr (std::is_same_v<S, T>)
+    if (small_product<T>(m, n, k, alpha, a, b, beta, c)) return;
   // Few columns fill the NR-wide micro-tiles only partly (10 outputs of a 16-wide tile); the
   // transposed problem C^T = B^T A^T puts them along MR instead. Swap when that is >20% less work.
   using Bk = Blocking<T>;
