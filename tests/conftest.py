@@ -16,3 +16,11 @@ def _pydl_defaults():
     pydl.manual_seed(0)
     yield
     pydl.set_default_dtype(pydl.float32)
+
+
+@pytest.fixture
+def restore_threads():
+    """For tests that set the intra-op thread count: puts the previous one back."""
+    n = pydl.get_num_threads()
+    yield
+    pydl.set_num_threads(n)

@@ -380,13 +380,6 @@ def test_rmatmul_and_imatmul():
 
 # --- threads and ISA levels -------------------------------------------------------------------
 
-@pytest.fixture
-def restore_threads():
-    n = pydl.get_num_threads()
-    yield
-    pydl.set_num_threads(n)
-
-
 @pytest.mark.parametrize("a_shape,b_shape", [((300, 300), (300, 300)), ((8, 64, 64), (8, 64, 64)),
                                              ((1, 40, 600), (1, 600, 300)), ((2, 300, 50), (2, 50, 9))], ids=str)
 @pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16", "int32"])

@@ -115,6 +115,7 @@ MAX_CASES = [  # nd, shape, kernel, stride, padding, dilation, ceil_mode
     (2, (2, 3, 13, 100), 3, None, 0, 1, False),
     (2, (1, 2, 9, 35), (2, 3), (2, 3), 0, 1, False),
     (1, (2, 3, 37), 2, 2, 0, 1, False),
+    (2, (2, 3, 8, 6), 2, None, 0, 1, False),  # rows far shorter than a vector, several per plane
 ]
 AVG_CASES = [  # nd, shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
     (1, (2, 3, 11), 3, 2, 1, False, True, None),
@@ -133,6 +134,7 @@ AVG_CASES = [  # nd, shape, kernel, stride, padding, ceil_mode, count_include_pa
     (2, (2, 3, 13, 100), 3, None, 0, False, True, None),
     (2, (1, 2, 9, 35), (2, 3), (2, 3), 0, False, False, None),
     (1, (2, 3, 37), 2, 2, 0, False, True, None),
+    (2, (2, 3, 9, 7), 3, None, 0, False, True, None),
 ]
 ADAPTIVE_CASES = [  # shape, output_size, nd
     ((2, 3, 10), 4, 1), ((3, 7), 3, 1), ((1, 2, 5), 7, 1),
@@ -229,6 +231,30 @@ def test_larger_shapes():
         y.backward(pydl.tensor(g))
         getattr(TF, name)(tx, *args).backward(torch.tensor(g))
         np.testing.assert_allclose(px.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("shape,k", [((64, 32, 8, 6), 2), ((64, 32, 9, 7), 3), ((64, 64, 4, 5), 2), ((64, 64, 35), 3)])
+def test_vector_blocks_on_small_maps_match_torch(kind, shape, k, restore_threads):
+    """Output and gradient rows shorter than a vector, planes enough for two threads: the vector
+    kernel's whole-vector stores must stay inside their plane (a thread's last plane would
+    otherwise write into the first plane of the next thread's share)."""
+    pydl.set_num_threads(2)
+    nd = len(shape) - 2
+    x = RNG.standard_normal(shape)
+    px, tx = pydl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    fn = f"{kind}_pool{nd}d"
+    y, ty = getattr(F, fn)(px, k), getattr(TF, fn)(tx, k)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = RNG.standard_normal(tuple(y.shape))
+    y.backward(pydl.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(px.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+    if kind == "max":
+        _, idx = getattr(F, fn)(pydl.tensor(x, dtype=pydl.float32), k, return_indices=True)
+        _, tidx = getattr(TF, fn)(torch.tensor(x, dtype=torch.float32), k, return_indices=True)
+        np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
 
 
 def test_top_level_names():

@@ -15,9 +15,9 @@
 //
 // A block reads K * W inputs from its first column, past the row's end when the row is short
 // (the next row's values land in lanes that are never stored), and stores whole vectors whose
-// extra lanes spill onto the next row, which is written later; a plane's last row stores only its
-// own lanes (planes run in parallel), and a block that would read past the end of the tensor
-// takes the scalar loop.
+// extra lanes spill onto later rows, which are written after it, as long as the vector stays in
+// its plane (planes run in parallel; see store()); a block that would read past the end of the
+// tensor takes the scalar loop.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
@@ -108,11 +108,13 @@ inline V load(const void* p) {
   return v;
 }
 
-// Stores the first n lanes of v at dst, or all of them when `spill` (the lanes past n land on
-// the next row, which is written after this one).
+// Stores the first n lanes of v at dst, or all of them when the whole vector fits in the `room`
+// elements left in the plane (the lanes past n then land on later rows, which are written after
+// this one; a plane's last rows store only their own lanes, since planes run in parallel).
 template <typename V, typename T>
-inline void store(T* dst, const V& v, int64_t n, bool spill) {
-  std::memcpy(dst, &v, (spill ? sizeof(V) / sizeof(T) : n) * sizeof(T));
+inline void store(T* dst, const V& v, int64_t n, int64_t room) {
+  constexpr int64_t kLanes = sizeof(V) / sizeof(T);
+  std::memcpy(dst, &v, (kLanes <= room ? kLanes : n) * sizeof(T));
 }
 
 // int64 lanes, as many as T's vectors have: the indices tensor's element type.
@@ -125,10 +127,10 @@ using Wide = typename WideOf<T>::type;
 
 // One output row of one plane: y[o] (and yi[o], the flat index of the window's max, when
 // yi != nullptr) for o < OW. x is the plane, row0 the window's first input row; `readable`
-// elements from x on may be read, and lanes may spill past the row's end when `spill`.
+// elements from x on may be read, and `room` elements from y (and yi) on are in the plane.
 template <typename T, int K>
 void forward_row(PoolKind kind, const T* __restrict x, int64_t row0, int64_t kh, int64_t IW, int64_t OW,
-                 int64_t readable, bool spill, T divisor, const Masks<T, K>& m, T* __restrict y,
+                 int64_t readable, int64_t room, T divisor, const Masks<T, K>& m, T* __restrict y,
                  int64_t* __restrict yi) {
   using V = Vec<T>;
   using IV = IVec<T>;
@@ -173,8 +175,8 @@ void forward_row(PoolKind kind, const T* __restrict x, int64_t row0, int64_t kh,
       }
     }
     if (kind == PoolKind::Avg) best /= divisor;
-    store(y + o0, best, n, spill);
-    if (yi) store(yi + o0, __builtin_convertvector(where, Wide<T>), n, spill);
+    store(y + o0, best, n, room - o0);
+    if (yi) store(yi + o0, __builtin_convertvector(where, Wide<T>), n, room - o0);
   }
   for (; o0 < OW; ++o0) {  // the tensor's last blocks: element by element, same order
     T best = x[row0 * IW + K * o0];
@@ -193,10 +195,11 @@ void forward_row(PoolKind kind, const T* __restrict x, int64_t row0, int64_t kh,
 }
 
 // The gradient of input row `row` (window row i of output row oh, whose gradients are gy and
-// argmaxes yi), columns [0, K * OW); `readable` elements of gy and yi may be read.
+// argmaxes yi), columns [0, K * OW); `readable` elements of gy and yi may be read, and `room`
+// elements of gx from the row's start are in the plane.
 template <typename T, int K>
 void backward_row(PoolKind kind, const T* __restrict gy, const int64_t* __restrict yi, int64_t row, int64_t i,
-                  int64_t IW, int64_t OW, int64_t readable, bool spill, T divisor, const Masks<T, K>& m,
+                  int64_t IW, int64_t OW, int64_t readable, int64_t room, T divisor, const Masks<T, K>& m,
                   T* __restrict gx) {
   using V = Vec<T>;
   using IV = IVec<T>;
@@ -227,7 +230,7 @@ void backward_row(PoolKind kind, const T* __restrict gy, const int64_t* __restri
 #pragma GCC unroll 3
     for (int j = 0; j < K; ++j) {
       const int64_t left = n - j * W;
-      if (left > 0) store(dst + c0 + j * W, cols[j], std::min<int64_t>(W, left), spill);
+      if (left > 0) store(dst + c0 + j * W, cols[j], std::min<int64_t>(W, left), room - c0 - j * W);
     }
   }
   for (; o0 < OW; ++o0)
@@ -248,9 +251,9 @@ void forward_planes(PoolKind kind, const Tensor& out, const Tensor& indices, con
   int64_t* yi = indices.defined() ? static_cast<int64_t*>(indices.data_ptr()) : nullptr;
   const T divisor = static_cast<T>(s.divisor);
   parallel_for_each(g.planes, in_plane, [&](int64_t p) {
-    for (int64_t oh = 0; oh < OH; ++oh)  // a plane's last row must not spill into the next plane
-      forward_row<T, K>(kind, x + p * in_plane, oh * s.kh, s.kh, IW, OW, total - p * in_plane, oh + 1 < OH, divisor,
-                        m, y + p * out_plane + oh * OW, yi ? yi + p * out_plane + oh * OW : nullptr);
+    for (int64_t oh = 0; oh < OH; ++oh)
+      forward_row<T, K>(kind, x + p * in_plane, oh * s.kh, s.kh, IW, OW, total - p * in_plane, out_plane - oh * OW,
+                        divisor, m, y + p * out_plane + oh * OW, yi ? yi + p * out_plane + oh * OW : nullptr);
   });
 }
 
@@ -272,8 +275,8 @@ void backward_planes(PoolKind kind, const Tensor& grad_in, const Tensor& grad_ou
       const int64_t at = p * out_plane + oh * OW;
       for (int64_t i = 0; i < s.kh; ++i) {
         const int64_t row = oh * s.kh + i;
-        backward_row<T, K>(kind, gy + at, yi ? yi + at : nullptr, row, i, IW, OW, total_out - at, row + 1 < IH,
-                           divisor, m, gp);
+        backward_row<T, K>(kind, gy + at, yi ? yi + at : nullptr, row, i, IW, OW, total_out - at,
+                           in_plane - row * IW, divisor, m, gp);
         std::fill(gp + row * IW + K * OW, gp + (row + 1) * IW, T(0));  // columns past the last window
       }
     }
