@@ -1,6 +1,7 @@
 // The init_* functions that each add one family of bindings to pydl._C.
 #pragma once
 #include <array>
+#include <limits>
 #include "ops/ops.h"
 #include "python/casters.h"
 
@@ -66,13 +67,23 @@ std::optional<Tensor> as_operand(py::handle h);
 OptionalDims dims_from_python(py::handle dim, py::handle axis, const char* op);
 // The out= keyword: None or a tensor (TypeError otherwise).
 std::optional<Tensor> out_tensor(const py::object& out, const char* op);
-// Runs f(OutArg) with out=None / out=t and the GIL released.
+// Below this many input elements a binding keeps the GIL: releasing and retaking it costs more
+// than the op, and no other thread could get useful work done in the gap.
+constexpr int64_t kReleaseGilNumel = 1 << 15;
+// f() with the GIL released, unless the inputs hold fewer than kReleaseGilNumel elements.
 template <typename F>
-Tensor with_out(const py::object& out, const char* op, const F& f) {
-  std::optional<Tensor> o = out_tensor(out, op);
+auto without_gil_if_large(int64_t numel, const F& f) {
+  if (numel < kReleaseGilNumel) return f();
   py::gil_scoped_release nogil;
-  if (!o) return f(OutArg{});
-  return f(OutArg::to(*o));
+  return f();
+}
+// Runs f(OutArg) with out=None / out=t and the GIL released (kept for inputs of `numel` <
+// kReleaseGilNumel elements, when the caller says how many).
+template <typename F>
+Tensor with_out(const py::object& out, const char* op, const F& f,
+                int64_t numel = std::numeric_limits<int64_t>::max()) {
+  std::optional<Tensor> o = out_tensor(out, op);
+  return without_gil_if_large(numel, [&] { return o ? f(OutArg::to(*o)) : f(OutArg{}); });
 }
 // Runs f(OutArg::self(self)) with the GIL released (the in-place variant x.op_()).
 template <typename F>

@@ -16,11 +16,10 @@ namespace {
 void def_product(py::module_& m, TensorClass& cls, const char* name, const char* other, ProductFn fn,
                  const char* doc) {
   m.def(name, [fn, name](const Tensor& a, const Tensor& b, py::object out) {
-    return with_out(out, name, [&](OutArg d) { return fn(a, b, d); });
+    return with_out(out, name, [&](OutArg d) { return fn(a, b, d); }, a.numel() + b.numel());
   }, arg("input"), arg(other), py::kw_only(), arg("out") = py::none(), doc);
   cls.def(name, [fn](const Tensor& a, const Tensor& b) {
-    py::gil_scoped_release nogil;
-    return fn(a, b, OutArg{});
+    return without_gil_if_large(a.numel() + b.numel(), [&] { return fn(a, b, OutArg{}); });
   }, arg(other), doc);
 }
 

@@ -13,10 +13,6 @@
 namespace pydl::python {
 namespace {
 
-// Below this many elements the GIL stays held: releasing and retaking it costs more than the
-// op, and no other thread could get useful work done in the gap.
-constexpr int64_t kReleaseGilNumel = 1 << 15;
-
 Tensor run_binary(BinaryOp op, const Tensor& a, const Tensor& b, OutArg dest) {
   switch (op) {
     case BinaryOp::Add: return add(a, b, Scalar(int64_t(1)), dest);
@@ -34,14 +30,9 @@ py::object apply_operator(BinaryOp op, Tensor self, py::handle other, bool refle
   // `self ** number` goes through pow(Tensor, Scalar) and its exact shortcuts (x ** 2 = x * x).
   if (op == BinaryOp::Pow && !reflected && b->impl()->is_wrapped_number())
     return py::cast(pow(self, scalar_from_python(other, "exponent"), dest));
-  Tensor r;
-  if (self.numel() + b->numel() < kReleaseGilNumel) {
-    r = reflected ? run_binary(op, *b, self, dest) : run_binary(op, self, *b, dest);
-  } else {
-    py::gil_scoped_release nogil;
-    r = reflected ? run_binary(op, *b, self, dest) : run_binary(op, self, *b, dest);
-  }
-  return py::cast(r);
+  return py::cast(without_gil_if_large(self.numel() + b->numel(), [&] {
+    return reflected ? run_binary(op, *b, self, dest) : run_binary(op, self, *b, dest);
+  }));
 }
 
 // A C slot's body: C++ exceptions become Python ones, as pybind11 does for bound functions.
@@ -77,15 +68,7 @@ PyObject* inplace_slot(PyObject* x, PyObject* y) {
 PyObject* matmul_slot(PyObject* x, PyObject* y) {
   Tensor a, b;
   if (!tensor_from_python(x, &a) || !tensor_from_python(y, &b)) Py_RETURN_NOTIMPLEMENTED;
-  return guarded([&] {
-    if (a.numel() + b.numel() < kReleaseGilNumel) return py::cast(matmul(a, b));
-    Tensor r;
-    {
-      py::gil_scoped_release nogil;
-      r = matmul(a, b);
-    }
-    return py::cast(r);
-  });
+  return guarded([&] { return py::cast(without_gil_if_large(a.numel() + b.numel(), [&] { return matmul(a, b); })); });
 }
 
 BinaryOp comparison(int cmp) {
