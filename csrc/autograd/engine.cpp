@@ -136,21 +136,17 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     // Inputs that require grad but lead to no target get no gradient computed.
     const auto& edges = node->next_edges();
     std::vector<bool> wanted;
-    if (!targets.empty())
-      for (size_t i = 0; i < edges.size(); ++i)
-        if (edges[i].valid() && !state[edges[i].node.get()].needed) {
-          wanted.resize(edges.size());
-          for (size_t j = 0; j < edges.size(); ++j) wanted[j] = edges[j].valid() && state[edges[j].node.get()].needed;
-          break;
-        }
+    bool all_wanted = true;
+    if (!targets.empty()) {
+      wanted.resize(edges.size());
+      for (size_t i = 0; i < edges.size(); ++i) {
+        wanted[i] = edges[i].valid() && state[edges[i].node.get()].needed;
+        all_wanted &= wanted[i] || !edges[i].valid();
+      }
+    }
     std::vector<Tensor> input_grads;
     {
-      const std::vector<bool>* outer = wanted_edges();
-      wanted_edges() = wanted.empty() ? nullptr : &wanted;
-      struct Restore {
-        const std::vector<bool>* outer;
-        ~Restore() { wanted_edges() = outer; }
-      } restore{outer};
+      WantedEdgesScope scope(all_wanted ? nullptr : &wanted);
       input_grads = node->apply(std::move(grads));
     }
     check_input_grads(*node, input_grads);

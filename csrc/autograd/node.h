@@ -111,6 +111,17 @@ class Node : public std::enable_shared_from_this<Node> {
 // (autograd.grad with `inputs`: only edges on a path to a target do): wanted[i] for edge i.
 // Null means every valid edge is wanted.
 const std::vector<bool>*& wanted_edges();
+// Sets wanted_edges() for the lifetime of the scope (the engine's, around one Node::apply).
+class WantedEdgesScope {
+ public:
+  explicit WantedEdgesScope(const std::vector<bool>* wanted) : outer_(wanted_edges()) { wanted_edges() = wanted; }
+  ~WantedEdgesScope() { wanted_edges() = outer_; }
+  WantedEdgesScope(const WantedEdgesScope&) = delete;
+  WantedEdgesScope& operator=(const WantedEdgesScope&) = delete;
+
+ private:
+  const std::vector<bool>* outer_;
+};
 
 // What a backward formula sees.
 struct BackwardContext {

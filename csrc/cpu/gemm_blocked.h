@@ -67,6 +67,19 @@ inline __attribute__((always_inline)) V splat(T x) {
 }
 #endif
 
+// A vector of type V read from p, aligned or not (the memcpy compiles to one vector load), and
+// the common case: the Simd<T> vector of the W elements at p.
+template <typename V>
+inline __attribute__((always_inline)) V load_as(const void* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <typename T>
+inline __attribute__((always_inline)) typename Simd<T>::type load_vec(const T* p) {
+  return load_as<typename Simd<T>::type>(p);
+}
+
 // A strided matrix view: element (i, j) is data[i * rs + j * cs].
 template <typename T>
 struct Matrix {

@@ -51,7 +51,7 @@ void channel_tile(const T* __restrict x, const int64_t* __restrict koff, int64_t
   V acc[COLS][NV];
   V b[NV];
 #pragma GCC unroll 2
-  for (int v = 0; v < NV; ++v) std::memcpy(&b[v], bias + v * W, sizeof(V));
+  for (int v = 0; v < NV; ++v) b[v] = load_vec(bias + v * W);
 #pragma GCC unroll 16
   for (int c = 0; c < COLS; ++c)
 #pragma GCC unroll 2
@@ -60,7 +60,7 @@ void channel_tile(const T* __restrict x, const int64_t* __restrict koff, int64_t
     const T* p = x + koff[k];
     V wv[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) std::memcpy(&wv[v], w + v * W, sizeof(V));
+    for (int v = 0; v < NV; ++v) wv[v] = load_vec(w + v * W);
 #pragma GCC unroll 16
     for (int c = 0; c < COLS; ++c) {
       const V xv = splat<V>(p[c * S]);
@@ -103,7 +103,7 @@ void transpose_block(const T* __restrict src, int64_t src_stride, int64_t rows, 
     for (int64_t j0 = 0; j0 < full_cols; j0 += W) {
       V r[W];
 #pragma GCC unroll 16
-      for (int i = 0; i < W; ++i) std::memcpy(&r[i], src + (i0 + i) * src_stride + j0, sizeof(V));
+      for (int i = 0; i < W; ++i) r[i] = load_vec(src + (i0 + i) * src_stride + j0);
       transpose_square<V, W>(r);
 #pragma GCC unroll 16
       for (int j = 0; j < W; ++j) std::memcpy(dst + (j0 + j) * dst_stride + i0, &r[j], sizeof(V));
@@ -221,7 +221,7 @@ void weight_tile(const T* __restrict x, const T* __restrict gy, int64_t OH, int6
     for (int64_t ow = 0; ow < OW; ++ow, p += S * cg, gy += NB) {
       V gv[NV];
 #pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) std::memcpy(&gv[v], gy + v * W, sizeof(V));
+      for (int v = 0; v < NV; ++v) gv[v] = load_vec(gy + v * W);
 #pragma GCC unroll 16
       for (int j = 0; j < J; ++j) {
         const V xv = splat<V>(p[j]);

@@ -27,13 +27,6 @@ constexpr int kCo = 6;  // output channels per register tile (accumulators: kCo 
 template <typename T>
 using Vec = typename Simd<T>::type;
 
-template <typename T>
-inline Vec<T> load(const T* p) {
-  Vec<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
 // Output positions are tiled on a flat grid: position f = oh * WP + ow of the padded image's
 // width WP, so that a vector of consecutive positions reads consecutive padded inputs for every
 // tap, whatever the row length (LeNet's 10-wide rows would fill under a vector each); columns
@@ -59,7 +52,7 @@ inline void tile(const T* __restrict xp, const T* __restrict w, const T* __restr
       for (int64_t kw = 0; kw < KW; ++kw, ++wk) {
         Vec<T> xv[kVecs];
 #pragma GCC unroll 4
-        for (int v = 0; v < kVecs; ++v) xv[v] = load(row + kw * dw + v * kW);
+        for (int v = 0; v < kVecs; ++v) xv[v] = load_vec(row + kw * dw + v * kW);
 #pragma GCC unroll 8
         for (int j = 0; j < NCO; ++j) {
           const Vec<T> wv = splat<Vec<T>>(wk[j * wstride]);
@@ -141,9 +134,9 @@ inline void weight_tile(const T* __restrict xr, const T* __restrict gr, Vec<T>* 
   for (int j = 0; j < NCO; ++j) acc[j] = splat<Vec<T>>(T(0));
   for (int64_t oh = 0; oh < OH; ++oh)
     for (int64_t ow = 0; ow < OWP; ow += kW) {
-      const Vec<T> xv = load(xr + oh * WP + ow);
+      const Vec<T> xv = load_vec(xr + oh * WP + ow);
 #pragma GCC unroll 8
-      for (int j = 0; j < NCO; ++j) acc[j] += load(gr + (j * OH + oh) * OWP + ow) * xv;
+      for (int j = 0; j < NCO; ++j) acc[j] += load_vec(gr + (j * OH + oh) * OWP + ow) * xv;
     }
 #pragma GCC unroll 8
   for (int j = 0; j < NCO; ++j) dst[j * taps] += acc[j];

@@ -32,22 +32,17 @@ template <typename T, typename F>
 int64_t gemv_rows4(int64_t m, int64_t k, Matrix<const T> a, const T* __restrict x, const F& finish) {
   using V = typename Simd<T>::type;
   constexpr int W = Simd<T>::kWidth, R = 4;
-  auto load = [](const T* p) {
-    V v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  };
   int64_t i = 0;
   for (; i + R <= m; i += R) {
     V acc[R][2] = {};
     int64_t kk = 0;
     for (; kk + 2 * W <= k; kk += 2 * W) {
-      const V x0 = load(x + kk), x1 = load(x + kk + W);
+      const V x0 = load_vec(x + kk), x1 = load_vec(x + kk + W);
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
         const T* row = a.data + (i + r) * a.rs + kk;
-        acc[r][0] += load(row) * x0;
-        acc[r][1] += load(row + W) * x1;
+        acc[r][0] += load_vec(row) * x0;
+        acc[r][1] += load_vec(row + W) * x1;
       }
     }
     for (int r = 0; r < R; ++r) {
@@ -119,16 +114,11 @@ bool small_product(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const T> a, 
   alignas(64) T bp[kSmallK * 2 * W];
   for (int64_t kk = 0; kk < k; ++kk)
     for (int64_t j = 0; j < nv * W; ++j) bp[kk * nv * W + j] = j < n ? b(kk, j) : T(0);
-  auto load = [](const T* p) {
-    V v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  };
   for (int64_t i0 = 0; i0 < m; i0 += R) {
     const int rows = static_cast<int>(std::min<int64_t>(R, m - i0));
     V acc[R][2] = {};
     for (int64_t kk = 0; kk < k; ++kk) {
-      const V b0 = load(bp + kk * nv * W), b1 = nv == 2 ? load(bp + kk * nv * W + W) : V{};
+      const V b0 = load_vec(bp + kk * nv * W), b1 = nv == 2 ? load_vec(bp + kk * nv * W + W) : V{};
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
         const V ar = splat<V>(a(i0 + std::min(r, rows - 1), kk));  // rows past m repeat the last

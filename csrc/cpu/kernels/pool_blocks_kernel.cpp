@@ -101,13 +101,6 @@ inline V scatter_taps(const V (&taps)[K], const Masks<T, K>& m, int j) {
   else return __builtin_shuffle(ab, taps[K - 1], m.scatter_b[j]);
 }
 
-template <typename V>
-inline V load(const void* p) {
-  V v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
 // Stores the first n lanes of v at dst, or all of them when the whole vector fits in the `room`
 // elements left in the plane (the lanes past n then land on later rows, which are written after
 // this one; a plane's last rows store only their own lanes, since planes run in parallel).
@@ -146,7 +139,7 @@ void forward_row(PoolKind kind, const T* __restrict x, int64_t row0, int64_t kh,
       const T* r = x + (row0 + i) * IW + c0;
 #pragma GCC unroll 3
       for (int j = 0; j < K; ++j) {
-        const V v = load<V>(r + j * W);
+        const V v = load_vec(r + j * W);
         if (i == 0) {
           acc[j] = v;
           if (yi) at[j] = iota + static_cast<Idx<T>>(row0 * IW + c0 + j * W);
@@ -211,7 +204,7 @@ void backward_row(PoolKind kind, const T* __restrict gy, const int64_t* __restri
   int64_t o0 = 0;
   for (; o0 < OW && o0 + W <= readable; o0 += W) {
     const int64_t c0 = K * o0, n = std::min<int64_t>(W, OW - o0) * K;  // columns to write
-    const V g = load<V>(gy + o0);
+    const V g = load_vec(gy + o0);
     V cols[K];
     if (kind == PoolKind::Avg) {
       const V share = g / divisor;
@@ -219,7 +212,7 @@ void backward_row(PoolKind kind, const T* __restrict gy, const int64_t* __restri
       for (int j = 0; j < K; ++j) cols[j] = __builtin_shuffle(share, m.spread[j]);
     } else {
       // The argmax's place in its window, i * IW + t: which of this row's K taps takes g.
-      const Wide<T> at = load<Wide<T>>(yi + o0) - (window_row0 + K * (o0 + iota));
+      const Wide<T> at = load_as<Wide<T>>(yi + o0) - (window_row0 + K * (o0 + iota));
       const IV local = __builtin_convertvector(at, IV);
       V taps[K];
 #pragma GCC unroll 3
