@@ -61,9 +61,8 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
 
 static std::atomic<uint64_t> g_next_sequence_nr{0};
 
-Node::Node(std::vector<Edge> next_edges)
+Node::Node(EdgeList next_edges)
     : next_edges_(std::move(next_edges)), sequence_nr_(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {
-  // One allocation up front rather than a regrowth per input: recording is on every op's path.
   inputs_.reserve(next_edges_.size());
 }
 
@@ -239,7 +238,7 @@ void set_history(const Tensor& t, const std::shared_ptr<Node>& node) {
 
 std::shared_ptr<Node> record(const char* name, TensorRefs inputs, TensorRefs outputs, TensorRefs saved_inputs,
                              TensorRefs saved_outputs, BackwardFn fn) {
-  std::vector<Edge> edges;
+  EdgeList edges;
   edges.reserve(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) edges.push_back(gradient_edge(inputs[i]));
   auto node = std::make_shared<FunctionNode>(name, std::move(edges), std::move(fn));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "autograd/grad_mode.h"
+#include "autograd/inline_list.h"
 #include "core/tensor.h"
 
 namespace pydl::autograd {
@@ -50,13 +51,19 @@ class SavedTensor {
 // of this.
 struct OutputInfo {
   Shape sizes;
-  ScalarType dtype;
+  ScalarType dtype = ScalarType::Float32;
   Device device;
 };
 
+// Room inside the node for what a typical op has: two inputs, one output, two saved tensors.
+using EdgeList = InlineList<Edge, 2>;
+using InputList = InlineList<OutputInfo, 2>;
+using OutputList = InlineList<OutputInfo, 1>;
+using SavedList = InlineList<SavedTensor, 2>;
+
 class Node : public std::enable_shared_from_this<Node> {
  public:
-  explicit Node(std::vector<Edge> next_edges);
+  explicit Node(EdgeList next_edges);
   // Frees the graph behind this node without recursion (a chain of 10^5 ops would overflow the
   // stack otherwise): see node.cpp.
   virtual ~Node();
@@ -74,14 +81,14 @@ class Node : public std::enable_shared_from_this<Node> {
   // Python Function may ask for None instead: ctx.set_materialize_grads(False)).
   virtual bool materialize_grads() const { return true; }
 
-  const std::vector<Edge>& next_edges() const { return next_edges_; }
+  const EdgeList& next_edges() const { return next_edges_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
-  const std::vector<OutputInfo>& outputs() const { return outputs_; }
+  const OutputList& outputs() const { return outputs_; }
   uint32_t add_output(const Tensor& t);
   void reserve_outputs(size_t n) { outputs_.reserve(n); }
   // The forward inputs' shape and dtype, one per edge: the engine checks each returned
   // gradient against them and casts it to the input's dtype.
-  const std::vector<OutputInfo>& inputs() const { return inputs_; }
+  const InputList& inputs() const { return inputs_; }
   void add_input(const Tensor& t) { inputs_.push_back({t.sizes(), t.dtype(), t.device()}); }
   void save(const Tensor& t, bool is_output) { saved_.emplace_back(t, is_output); }
   void reserve_saved(size_t n) { saved_.reserve(n); }
@@ -97,10 +104,10 @@ class Node : public std::enable_shared_from_this<Node> {
   void run_pre_hooks(std::vector<Tensor>& grads);
 
  protected:
-  std::vector<Edge> next_edges_;
-  std::vector<SavedTensor> saved_;  // every tensor a node keeps lives here (see ~Node)
-  std::vector<OutputInfo> outputs_;
-  std::vector<OutputInfo> inputs_;
+  EdgeList next_edges_;
+  SavedList saved_;  // every tensor a node keeps lives here (see ~Node)
+  OutputList outputs_;
+  InputList inputs_;
   uint64_t sequence_nr_;
   bool released_ = false;
   std::vector<std::pair<uint32_t, GradHook>> pre_hooks_;
@@ -127,8 +134,8 @@ class WantedEdgesScope {
 struct BackwardContext {
   std::vector<Tensor> grads;  // one per forward output
   std::vector<Tensor> saved;  // in the order the op saved them
-  const std::vector<Edge>* edges;
-  const std::vector<OutputInfo>* inputs;  // the forward inputs' shapes (kept by the node anyway)
+  const EdgeList* edges;
+  const InputList* inputs;  // the forward inputs' shapes (kept by the node anyway)
   const std::vector<bool>* wanted = wanted_edges();
   const Tensor& grad(size_t i = 0) const { return grads[i]; }
   // Input i's shape: formulas read it here instead of capturing a copy (a capture that large
@@ -144,7 +151,7 @@ using BackwardFn = std::function<std::vector<Tensor>(const BackwardContext&)>;
 // tensors (those go through save(), so that release and the version check see them).
 class FunctionNode final : public Node {
  public:
-  FunctionNode(const char* name, std::vector<Edge> edges, BackwardFn fn)
+  FunctionNode(const char* name, EdgeList edges, BackwardFn fn)
       : Node(std::move(edges)), name_(name), fn_(std::move(fn)) {}
   std::string name() const override { return name_; }
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;

@@ -2,12 +2,20 @@
 // Memory comes from the device's allocator, or from outside (NumPy, DLPack) with a deleter
 // that releases the owner.
 #pragma once
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "core/device.h"
 
 namespace pydl {
+
+// Counts in-place modifications. Shared by a tensor, its views and detach()ed aliases, so that
+// autograd can tell when a tensor saved for backward was modified.
+struct VersionCounter {
+  std::atomic<uint32_t> version{0};
+};
 
 class Storage {
  public:
@@ -34,6 +42,10 @@ class Storage {
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
   bool is_external() const { return deleter_ != nullptr; }
+  // The counter of the tensors made over this storage, kept here rather than allocated apart:
+  // every op's output needs one. A tensor moved onto other memory takes a counter of its own
+  // (TensorImpl::rebind), so that it does not keep this storage alive.
+  VersionCounter& version_counter() { return version_; }
 
  private:
   void* data_;
@@ -41,6 +53,7 @@ class Storage {
   Device device_;
   Deleter deleter_;  // null: memory belongs to the device allocator
   void* ctx_;
+  VersionCounter version_;
 };
 
 }  // namespace pydl

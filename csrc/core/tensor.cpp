@@ -15,7 +15,8 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Shape sizes, Shape stri
       strides_(std::move(strides)),
       storage_offset_(storage_offset),
       dtype_(dtype),
-      version_(version ? std::move(version) : std::make_shared<VersionCounter>()) {
+      // A fresh tensor counts on its storage's counter: aliasing shares the storage's block.
+      version_(version ? std::move(version) : std::shared_ptr<VersionCounter>(storage_, &storage_->version_counter())) {
   inference_ = autograd::InferenceMode::is_enabled();
   refresh();
 }
@@ -49,20 +50,32 @@ void TensorImpl::set_sizes_and_strides(Shape sizes, Shape strides, int64_t stora
   refresh();
 }
 
+void TensorImpl::rebind(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, int64_t storage_offset) {
+  // The counter stays this tensor's (and its value with it), but one held in the old storage
+  // would keep that memory alive: move it out.
+  if (version_.get() == &storage_->version_counter()) {
+    auto own = std::make_shared<VersionCounter>();
+    own->version.store(version());
+    version_ = std::move(own);
+  }
+  storage_ = std::move(storage);
+  set_sizes_and_strides(std::move(sizes), std::move(strides), storage_offset);
+}
+
 TensorImpl::~TensorImpl() = default;
 
 bool TensorImpl::requires_grad() const {
-  const bool own = autograd_ && autograd_->requires_grad;
+  const bool own = autograd_.requires_grad;
   // A differentiable view written through its base (or another view) since its history was
   // built takes part in autograd exactly when the base does; a leaf view keeps its own flag.
   if (view_base_ && differentiable_view_ && version() != view_version_)
-    return view_base_->requires_grad() || (own && !autograd_->grad_fn);
+    return view_base_->requires_grad() || (own && !autograd_.grad_fn);
   return own;
 }
 
 void TensorImpl::set_requires_grad(bool r) {
-  if (!r && !autograd_) return;
-  PYDL_CHECK(r || !autograd_->grad_fn,
+  if (!r && !has_autograd_) return;
+  PYDL_CHECK(r || !autograd_.grad_fn,
              "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a "
              "subgraph that doesn't require differentiation use var_no_grad = var.detach().");
   PYDL_CHECK(!r || !inference_ || autograd::InferenceMode::is_enabled(),
@@ -70,11 +83,6 @@ void TensorImpl::set_requires_grad(bool r) {
   PYDL_CHECK(!r || is_floating(dtype_),
              "only Tensors of floating point dtype can require gradients (got ", dtype_, ")");
   autograd_meta().requires_grad = r;
-}
-
-AutogradMeta& TensorImpl::autograd_meta() {
-  if (!autograd_) autograd_ = std::make_unique<AutogradMeta>();
-  return *autograd_;
 }
 
 int64_t wrap_dim(int64_t dim, int64_t ndim) {

@@ -20,16 +20,27 @@ namespace pydl {
 class TensorImpl;
 class Tensor;
 
-// Counts in-place modifications. Shared by a tensor, its views and detach()ed aliases, so that
-// autograd can tell when a tensor saved for backward was modified.
-struct VersionCounter {
-  std::atomic<uint32_t> version{0};
-};
-
 namespace autograd {
 class Node;
 }
-struct AutogradMeta;  // defined after Tensor, below
+
+// Autograd state, in use from a tensor's first use of autograd (see csrc/autograd/). It lives
+// inside TensorImpl rather than apart: every output an op records needs one, and a heap block
+// each was a measurable part of recording.
+struct AutogradMeta {
+  bool requires_grad = false;  // set on leaves by the user; true on every output with a grad_fn
+  bool retains_grad = false;   // a non-leaf whose .grad the engine fills (retain_grad())
+  std::shared_ptr<TensorImpl> grad;
+  // The node that computed this tensor (null for leaves) and which of its outputs it is.
+  std::shared_ptr<autograd::Node> grad_fn;
+  uint32_t output_nr = 0;
+  // A leaf's AccumulateGrad node, shared by every graph that uses the leaf while one is alive.
+  std::weak_ptr<autograd::Node> grad_accumulator;
+  // Leaf hooks: run on the incoming gradient before it is accumulated (non-leaf tensors keep
+  // theirs on grad_fn), and after accumulation, with the tensor.
+  std::vector<std::function<Tensor(const Tensor&)>> hooks;
+  std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;
+};
 
 class TensorImpl {
  public:
@@ -65,8 +76,11 @@ class TensorImpl {
 
   bool requires_grad() const;
   void set_requires_grad(bool r);  // checks the dtype can carry gradients
-  AutogradMeta& autograd_meta();   // created on first use
-  AutogradMeta* autograd_meta_if_any() const { return autograd_.get(); }
+  AutogradMeta& autograd_meta() {  // in use from the first call
+    has_autograd_ = true;
+    return autograd_;
+  }
+  AutogradMeta* autograd_meta_if_any() const { return has_autograd_ ? &autograd_ : nullptr; }
 
   // A view made while grad mode is on remembers the tensor it views (the root: a view of a view
   // names the first tensor), and the version its history was built at. An in-place write
@@ -97,10 +111,7 @@ class TensorImpl {
     rebind(other.storage_, other.sizes_, other.strides_, other.storage_offset_);
   }
   // Points this tensor at other memory (an out= tensor resized to fit a result).
-  void rebind(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, int64_t storage_offset) {
-    storage_ = std::move(storage);
-    set_sizes_and_strides(std::move(sizes), std::move(strides), storage_offset);
-  }
+  void rebind(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, int64_t storage_offset);
 
  private:
   void refresh();  // recomputes numel_ and is_contiguous_
@@ -118,7 +129,8 @@ class TensorImpl {
   uint32_t view_version_ = 0;
   std::shared_ptr<VersionCounter> version_;
   std::shared_ptr<TensorImpl> view_base_;
-  std::unique_ptr<AutogradMeta> autograd_;
+  bool has_autograd_ = false;
+  mutable AutogradMeta autograd_;  // mutable: autograd_meta_if_any() hands it out from const
 };
 
 class Tensor {
@@ -151,21 +163,6 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
-// Autograd state, created on a tensor's first use of autograd (see csrc/autograd/).
-struct AutogradMeta {
-  bool requires_grad = false;  // set on leaves by the user; true on every output with a grad_fn
-  bool retains_grad = false;   // a non-leaf whose .grad the engine fills (retain_grad())
-  std::shared_ptr<TensorImpl> grad;
-  // The node that computed this tensor (null for leaves) and which of its outputs it is.
-  std::shared_ptr<autograd::Node> grad_fn;
-  uint32_t output_nr = 0;
-  // A leaf's AccumulateGrad node, shared by every graph that uses the leaf while one is alive.
-  std::weak_ptr<autograd::Node> grad_accumulator;
-  // Leaf hooks: run on the incoming gradient before it is accumulated (non-leaf tensors keep
-  // theirs on grad_fn), and after accumulation, with the tensor.
-  std::vector<std::function<Tensor(const Tensor&)>> hooks;
-  std::vector<std::function<void(const Tensor&)>> post_accumulate_hooks;
-};
 
 // --- Construction -------------------------------------------------------------------------
 Shape contiguous_strides(const Shape& sizes);

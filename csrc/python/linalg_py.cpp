@@ -2,6 +2,7 @@
 // outer (ger) / matmul with out=, the add* forms with beta= and alpha= and their in-place
 // Tensor methods, einsum / tensordot / kron (csrc/ops/einsum.cpp), pydl.linalg.matmul and torch.nn.functional.linear in pydl._C._nn.
 #include "python/bindings.h"
+#include "python/fast_call.h"
 
 namespace pydl::python {
 
@@ -12,12 +13,28 @@ using AddProductFn = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, con
 
 namespace {
 
+// pydl.<name>(input, other, *, out=None), a fast function (python/fast_call.h): on small
+// operands pybind11's dispatch cost as much as the product. One per product, for good.
+struct Product {
+  const char* name;
+  ProductFn fn;
+  std::array<const char*, 3> params;  // input, <other>, out
+};
+
+PyObject* call_product(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  return guarded([&] {
+    const Product& p = fast_data<Product>(self);
+    const CallArgs<3> call(p.name, p.params, 2, 2, args, nargs, kwnames);
+    const Tensor a = call.tensor(0), b = call.tensor(1);
+    const auto out = py::reinterpret_borrow<py::object>(call[2] ? call[2] : Py_None);
+    return py::cast(with_out(out, p.name, [&](OutArg d) { return p.fn(a, b, d); }, a.numel() + b.numel()));
+  });
+}
+
 // pydl.<name>(input, other, *, out=None) and Tensor.<name>(other); `other` is the second name.
 void def_product(py::module_& m, TensorClass& cls, const char* name, const char* other, ProductFn fn,
                  const char* doc) {
-  m.def(name, [fn, name](const Tensor& a, const Tensor& b, py::object out) {
-    return with_out(out, name, [&](OutArg d) { return fn(a, b, d); }, a.numel() + b.numel());
-  }, arg("input"), arg(other), py::kw_only(), arg("out") = py::none(), doc);
+  def_fast_function(m, name, &call_product, doc, new Product{name, fn, {"input", other, "out"}});
   cls.def(name, [fn](const Tensor& a, const Tensor& b) {
     return without_gil_if_large(a.numel() + b.numel(), [&] { return fn(a, b, OutArg{}); });
   }, arg(other), doc);

@@ -9,6 +9,7 @@
 // apply_operator, so they cannot disagree.
 #include "ops/ops.h"
 #include "python/bindings.h"
+#include "python/fast_call.h"
 
 namespace pydl::python {
 namespace {
@@ -33,17 +34,6 @@ py::object apply_operator(BinaryOp op, Tensor self, py::handle other, bool refle
   return py::cast(without_gil_if_large(self.numel() + b->numel(), [&] {
     return reflected ? run_binary(op, *b, self, dest) : run_binary(op, self, *b, dest);
   }));
-}
-
-// A C slot's body: C++ exceptions become Python ones, as pybind11 does for bound functions.
-template <typename F>
-PyObject* guarded(const F& f) {
-  try {
-    return f().release().ptr();
-  } catch (...) {
-    py::detail::try_translate_exceptions();
-    return nullptr;
-  }
 }
 
 // nb_add and friends: Python passes the tensor on either side (`t + 1` and `1 + t`).

@@ -6,6 +6,7 @@
 #include "core/dispatch.h"
 #include "ops/ops.h"
 #include "python/bindings.h"
+#include "python/fast_call.h"
 
 namespace pydl::python {
 
@@ -80,6 +81,19 @@ Tensor to_method(const Tensor& self, const py::args& args, const py::kwargs& kw)
   return to(self, dtype, device, copy);
 }
 
+// Tensor.requires_grad_(requires_grad=True): bound as a fast method (python/fast_call.h), since
+// a training loop calls it on every batch it wants gradients for.
+PyObject* requires_grad_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  return guarded([&] {
+    static const std::array<const char*, 1> names{"requires_grad"};
+    const CallArgs<1> call("requires_grad_", names, 0, 1, args, nargs, kwnames);
+    Tensor t;
+    PYDL_CHECK(tensor_from_python(self, &t), "requires_grad_(): the tensor was never initialised");
+    t.impl()->set_requires_grad(call.flag(0, true));
+    return py::reinterpret_borrow<py::object>(self);  // self, as in PyTorch: x.requires_grad_() is x
+  });
+}
+
 }  // namespace
 
 PyTypeObject* g_tensor_type = nullptr;
@@ -100,6 +114,9 @@ void init_tensor(py::module_& m) {
   py::class_<TensorImpl, std::shared_ptr<TensorImpl>> cls(m, "Tensor", py::dynamic_attr(),
       "A multi-dimensional array of one dtype on one device, with views that share memory.");
   g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  def_fast_method(g_tensor_type, "requires_grad_", &requires_grad_method,
+                  "requires_grad_(requires_grad=True) -> Tensor: sets whether autograd records operations on this "
+                  "leaf tensor, in place; returns self.");
   // torch.Tensor's legacy constructor, which subclasses (nn.Parameter) build on: Tensor(t) shares
   // t's memory without its history, Tensor(data) copies a sequence or array in the default
   // dtype, Tensor(*sizes) is uninitialised, Tensor() is empty.
@@ -154,8 +171,6 @@ void init_tensor(py::module_& m) {
                       PYDL_CHECK(PyBool_Check(r.ptr()), "requires_grad must be a bool");
                       t.impl()->set_requires_grad(r.ptr() == Py_True);
                     })
-      .def("requires_grad_", [](T t, bool r) { t.impl()->set_requires_grad(r); return t; },
-           py::arg("requires_grad") = true)
       .def_property("grad",
           [](T t) -> Tensor {
             auto* meta = t.impl()->autograd_meta_if_any();
