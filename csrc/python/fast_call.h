@@ -32,7 +32,8 @@ PyObject* guarded(const F& f) {
 // A call's arguments matched to the parameter names of `fname(names...)`: the first
 // `max_positional` may come by position (PyTorch's messages count the first `min_positional` as
 // required), any by keyword. Raises PyTorch's TypeError for too many
-// positional arguments, an unknown keyword and an argument given twice.
+// positional arguments, an unknown keyword and an argument given twice. `names` is kept by
+// reference: pass a static array.
 template <size_t N>
 class CallArgs {
  public:
