@@ -48,6 +48,20 @@ def test_mm_every_transpose_combination(m, k, n, dtype, tol):
             close(ta @ tb, ref, tol, tol)
 
 
+# Every remainder of M modulo the micro-tile height (6 rows on AVX2, 12 on AVX-512), with few
+# columns of C (a row-major A is read in place) and many (A is packed), through addmm so that the
+# edge tiles' beta != 0 path runs too.
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-4), (np.float64, 1e-12)])
+@pytest.mark.parametrize("n", [40, 1100])
+def test_mm_every_row_remainder_with_a_in_place_and_packed(n, dtype, tol):
+    for m in range(2, 26):
+        a, b, c = arr(m, 50, dtype=dtype), arr(50, n, dtype=dtype), arr(m, n, dtype=dtype)
+        ref = 0.5 * c.astype(np.float64) + 2 * (a.astype(np.float64) @ b.astype(np.float64))
+        for layout in ("c", "t"):
+            got = pydl.addmm(pydl.from_numpy(c), layouts(a)[layout], pydl.from_numpy(b), beta=0.5, alpha=2)
+            close(got, ref, tol, tol)
+
+
 def test_bmm_non_contiguous_batches():
     x = arr(4, 10, 6)
     y = arr(4, 6, 3)
@@ -406,7 +420,8 @@ import numpy as np, pydl
 rng = np.random.default_rng(0)
 assert pydl._C._build_info()["cpu_isa_selected"] == "{isa}"
 for dt, tol in (("float32", 1e-4), ("float64", 1e-11), ("float16", 1e-2), ("int32", 0)):
-    for m, k, n in ((7, 13, 5), (37, 300, 19), (200, 3, 9), (1, 50, 17), (17, 50, 1), (3, 0, 4), (130, 260, 2100)):
+    for m, k, n in ((7, 13, 5), (37, 300, 19), (200, 3, 9), (1, 50, 17), (17, 50, 1), (3, 0, 4), (130, 260, 2100),
+                    (23, 40, 70), (23, 40, 1100)):
         if dt != "float32" and m * n > 10000:
             continue
         a = rng.integers(-5, 5, (m, k)) if dt == "int32" else rng.uniform(-1, 1, (m, k))

@@ -27,6 +27,10 @@
 #include <type_traits>
 #include <utility>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include "core/convert.h"
 
 namespace pydl::cpu::PYDL_CPU_ISA {
@@ -104,30 +108,36 @@ struct Blocking {
   static constexpr int64_t NC = (2048 * 1024 / (KC * sizeof(T))) / NR * NR;
 };
 
-// c (MR x NR, row stride ldc, unit column stride) = alpha * A micro-panel (kc x MR, k-major) @
-// B micro-panel (kc x NR) + beta * c, the product accumulated in registers. beta == 0 writes c
+// c (MR x NR, row stride ldc, unit column stride) = alpha * A micro-panel (kc x MR) @ B
+// micro-panel (kc x NR) + beta * c, the product accumulated in registers. beta == 0 writes c
 // without reading it, so NaN or garbage already there does not leak in (BLAS semantics).
-template <typename T, int MR, int NR>
-inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b,
-                                                        T* __restrict c, int64_t ldc, T alpha, T beta) {
+// A is packed (AS > 0: k-major, AS values per k; MR < AS computes only the first MR rows, the
+// edge panel in M) or read in place (AS == 0: MR row-major rows, lda apart).
+template <typename T, int MR, int NR, int AS = MR>
+inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __restrict a, int64_t lda,
+                                                        const T* __restrict b, T* __restrict c, int64_t ldc,
+                                                        T alpha, T beta) {
   using V = typename Simd<T>::type;
   constexpr int W = Simd<T>::kWidth, NV = NR / W;
   V acc[MR][NV];
+  const T* arow[MR];
 #pragma GCC unroll 32
   for (int r = 0; r < MR; ++r) {
     // C is read only after the k loop; fetching its rows now hides that miss behind the FMAs.
     if (beta != T(0)) __builtin_prefetch(c + r * ldc, 1);
+    arow[r] = AS > 0 ? a + r : a + r * lda;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[r][v] = V{};
   }
+  constexpr int64_t a_step = AS > 0 ? AS : 1;
 #pragma GCC unroll 4
-  for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
+  for (int64_t k = 0; k < kc; ++k, b += NR) {
     V bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) bv[v] = *reinterpret_cast<const V*>(b + v * W);
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r) {
-      const V ar = splat<V>(a[r]);
+      const V ar = splat<V>(arow[r][k * a_step]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[r][v] += ar * bv[v];
     }
@@ -148,19 +158,52 @@ inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __r
     }
 }
 
+// micro_kernel for the first `rows` (1..MR) rows of an MR-row panel, so the last panel of an M
+// that MR does not divide (64 = 10 x 6 + 4) costs its real rows, not a whole panel.
+template <typename T, int MR, int NR, int AS, size_t... R>
+inline void micro_kernel_rows(int64_t rows, int64_t kc, const T* a, int64_t lda, const T* b, T* c, int64_t ldc,
+                              T alpha, T beta, std::index_sequence<R...>) {
+  ((rows == int64_t(R) + 1 ? (micro_kernel<T, int(R) + 1, NR, AS>(kc, a, lda, b, c, ldc, alpha, beta), true)
+                           : false) ||
+   ...);
+}
+
 // Transposes W x W values held as W vectors (v[i][j] -> v[j][i]) by swapping the off-diagonal
 // s x s blocks of every 2s x 2s block, s = 1, 2, 4, ...: log2(W) rounds of two-input shuffles.
-template <typename V, int W>
+// The masks are compile-time constants (computed in a loop, GCC builds them at run time and
+// falls back to permute + blend), and AVX2's float case is spelled in the unpack / shuffle /
+// lane-permute instructions that do each round in one operation.
+template <typename I, int W, int s, size_t... j>
+constexpr I swap_mask(bool high, std::index_sequence<j...>) {
+  return I{(high ? ((j & s) ? int(W + j) : int(j + s)) : ((j & s) ? int(W + j - s) : int(j)))...};
+}
+template <typename V, int W, int s = 1>
 inline __attribute__((always_inline)) void transpose_square(V (&v)[W]) {
-  using I = std::conditional_t<sizeof(v[0][0]) == 4, int32_t, int64_t>;
-  typedef I Lanes __attribute__((vector_size(sizeof(V))));
-#pragma GCC unroll 8
-  for (int s = 1; s < W; s <<= 1) {
-    Lanes lo, hi;
-    for (int j = 0; j < W; ++j) {
-      lo[j] = (j & s) ? W + j - s : j;
-      hi[j] = (j & s) ? W + j : j + s;
+#if defined(__AVX2__) && !defined(__AVX512F__)
+  if constexpr (W == 8 && std::is_same_v<V, Simd<float>::type>) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(v[i], v[i + 1]);      // rows i, i+1 interleaved in pairs
+      t[i + 1] = _mm256_unpackhi_ps(v[i], v[i + 1]);
     }
+    for (int i = 0; i < 8; i += 4)
+      for (int h = 0; h < 2; ++h) {
+        u[i + h] = _mm256_shuffle_ps(t[i + h], t[i + h + 2], 0x44);      // 4 rows, 1 column each
+        u[i + h + 2] = _mm256_shuffle_ps(t[i + h], t[i + h + 2], 0xEE);
+      }
+    const int order[4] = {0, 2, 1, 3};  // u's columns come out as 0, 2, 1, 3 within a lane
+    for (int j = 0; j < 4; ++j) {
+      v[j] = _mm256_permute2f128_ps(u[order[j]], u[order[j] + 4], 0x20);
+      v[j + 4] = _mm256_permute2f128_ps(u[order[j]], u[order[j] + 4], 0x31);
+    }
+    return;
+  }
+#endif
+  if constexpr (s < W) {
+    using I = std::conditional_t<sizeof(v[0][0]) == 4, int32_t, int64_t>;
+    typedef I Lanes __attribute__((vector_size(sizeof(V))));
+    constexpr Lanes lo = swap_mask<Lanes, W, s>(false, std::make_index_sequence<W>{});
+    constexpr Lanes hi = swap_mask<Lanes, W, s>(true, std::make_index_sequence<W>{});
 #pragma GCC unroll 16
     for (int i = 0; i < W; ++i) {
       if (i & s) continue;
@@ -168,13 +211,15 @@ inline __attribute__((always_inline)) void transpose_square(V (&v)[W]) {
       v[i] = __builtin_shuffle(a, b, lo);
       v[i + s] = __builtin_shuffle(a, b, hi);
     }
+    transpose_square<V, W, 2 * s>(v);
   }
 }
 
 // Packs P rows of contiguous elements (a row-major A panel, or the panel of a transposed B such
 // as linear's weight.t()) W columns at a time: W x W blocks are loaded as vectors along the rows
 // and transposed in registers, instead of gathering one element from each of P rows. Returns the
-// columns done.
+// columns done: none when W does not divide P (AVX2's 6-row A panels), where the compiler's own
+// vectorisation of the element loop measured twice as fast as transposing 8 rows for 6.
 template <int P, typename T>
 int64_t pack_rows_transposed(const T* const* row, int64_t k, T* __restrict dst) {
   using V = typename Simd<T>::type;
@@ -188,7 +233,7 @@ int64_t pack_rows_transposed(const T* const* row, int64_t k, T* __restrict dst) 
       for (int g = 0; g < P; g += W) {
         V v[W];
 #pragma GCC unroll 16
-        for (int r = 0; r < W; ++r) std::memcpy(&v[r], row[g + r] + kk, sizeof(V));
+        for (int r = 0; r < W; ++r) v[r] = load_vec(row[g + r] + kk);
         transpose_square<V, W>(v);
 #pragma GCC unroll 16
         for (int j = 0; j < W; ++j) std::memcpy(dst + (kk + j) * P + g, &v[j], sizeof(V));
@@ -278,6 +323,14 @@ class Scratch {
   T* data_ = nullptr;
 };
 
+// gemm_blocked reads a row-major A in place rather than packing it when at most this many B
+// micro-panels (NR columns each) reuse each A block, or when A has at most MC / 2 rows. Measured
+// on Zen 3 (float, NR = 16, MC = 192): in place is 3-15 % faster up to n = 512 (64 x 64 x 64:
+// 75 -> 88 GFLOP/s) and for the 64 rows of a training batch at any n (64 x 784 x 256: 85 -> 90);
+// packing is 4-11 % faster for big square products (768 and up), where hundreds of rows of A
+// read lda apart start to conflict in the caches.
+constexpr int64_t kDirectAPanels = 32;
+
 // C (m x n) = alpha * A (m x k) @ B (k x n) + beta * C on one thread. A and B hold S (the
 // storage type), C holds the compute type T. k > 0.
 template <typename T, typename S>
@@ -290,36 +343,54 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, M
   const int64_t kc_step = (k + (k + Bk::KC - 1) / Bk::KC - 1) / ((k + Bk::KC - 1) / Bk::KC);
   const int64_t m_blocks = (m + Bk::MC - 1) / Bk::MC;
   const int64_t mc_step = ((m + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
-  const Scratch<T> a_buf(0, Bk::MC * Bk::KC), b_buf(1, Bk::KC * ((std::min(n, Bk::NC) + NR - 1) / NR * NR));
+  // A read in place (AS = 0) instead of packed: packing costs about one pass over each A block
+  // (MC x KC), which pays off only when many B micro-panels reuse it. A must be row-major (the
+  // micro-kernel broadcasts along its rows) and of the compute type (no conversion on the way).
+  bool direct_a = false;
+  if constexpr (std::is_same_v<S, T>) direct_a = a.cs == 1 && (n <= kDirectAPanels * NR || 2 * m <= Bk::MC);
+  const Scratch<T> a_buf(0, direct_a ? 0 : Bk::MC * Bk::KC);
+  const Scratch<T> b_buf(1, Bk::KC * ((std::min(n, Bk::NC) + NR - 1) / NR * NR));
   T* a_pack = a_buf.get();
   T* b_pack = b_buf.get();
   alignas(64) T tile[MR * NR];
-  for (int64_t jc = 0; jc < n; jc += Bk::NC) {
-    const int64_t nc = std::min(Bk::NC, n - jc);
-    for (int64_t pc = 0; pc < k; pc += kc_step) {
-      const int64_t kc = std::min(kc_step, k - pc);
-      const T beta_block = pc == 0 ? beta : T(1);  // later K blocks accumulate onto the first
-      pack_panels<NR>(b.block(pc, jc).transposed(), nc, kc, b_pack);
-      for (int64_t ic = 0; ic < m; ic += mc_step) {
-        const int64_t mc = std::min(mc_step, m - ic);
-        pack_panels<MR>(a.block(ic, pc), mc, kc, a_pack);
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          const T* bp = b_pack + jr * kc;
-          const int64_t cols = std::min<int64_t>(NR, nc - jr);
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int64_t rows = std::min<int64_t>(MR, mc - ir);
-            const Matrix<T> ct = c.block(ic + ir, jc + jr);
-            if (rows == MR && cols == NR && ct.cs == 1) {
-              micro_kernel<T, MR, NR>(kc, a_pack + ir * kc, bp, ct.data, ct.rs, alpha, beta_block);
-            } else {
-              micro_kernel<T, MR, NR>(kc, a_pack + ir * kc, bp, tile, NR, T(1), T(0));
-              store_tile<T, NR>(tile, rows, cols, ct, alpha, beta_block);
+  constexpr auto rows_seq = std::make_index_sequence<MR>{};
+  auto run = [&](auto as) {
+    constexpr int AS = decltype(as)::value;
+    for (int64_t jc = 0; jc < n; jc += Bk::NC) {
+      const int64_t nc = std::min(Bk::NC, n - jc);
+      for (int64_t pc = 0; pc < k; pc += kc_step) {
+        const int64_t kc = std::min(kc_step, k - pc);
+        const T beta_block = pc == 0 ? beta : T(1);  // later K blocks accumulate onto the first
+        pack_panels<NR>(b.block(pc, jc).transposed(), nc, kc, b_pack);
+        for (int64_t ic = 0; ic < m; ic += mc_step) {
+          const int64_t mc = std::min(mc_step, m - ic);
+          if constexpr (AS > 0) pack_panels<MR>(a.block(ic, pc), mc, kc, a_pack);
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const T* bp = b_pack + jr * kc;
+            const int64_t cols = std::min<int64_t>(NR, nc - jr);
+            for (int64_t ir = 0; ir < mc; ir += MR) {
+              const int64_t rows = std::min<int64_t>(MR, mc - ir);
+              const Matrix<T> ct = c.block(ic + ir, jc + jr);
+              const T* ap;
+              if constexpr (AS > 0) ap = a_pack + ir * kc;
+              else ap = &a(ic + ir, pc);
+              if (rows == MR && cols == NR && ct.cs == 1) {
+                micro_kernel<T, MR, NR, AS>(kc, ap, a.rs, bp, ct.data, ct.rs, alpha, beta_block);
+              } else if (cols == NR && ct.cs == 1) {
+                micro_kernel_rows<T, MR, NR, AS>(rows, kc, ap, a.rs, bp, ct.data, ct.rs, alpha, beta_block, rows_seq);
+              } else {
+                micro_kernel_rows<T, MR, NR, AS>(rows, kc, ap, a.rs, bp, tile, NR, T(1), T(0), rows_seq);
+                store_tile<T, NR>(tile, rows, cols, ct, alpha, beta_block);
+              }
             }
           }
         }
       }
     }
-  }
+  };
+  if constexpr (std::is_same_v<S, T>)
+    if (direct_a) return run(std::integral_constant<int, 0>{});
+  run(std::integral_constant<int, MR>{});
 }
 
 }  // namespace pydl::cpu::PYDL_CPU_ISA
