@@ -47,6 +47,10 @@ set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/gemm_ke
                             ${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/conv_channels_kernel.cpp
                             ${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/attention_kernel.cpp
                             PROPERTIES COMPILE_OPTIONS -ffp-contract=fast)
+# The GEMM is the one kernel file where -O3 (below: -O2 for the rest) measured faster: 3-9 % on
+# the products of an MLP step (Zen 3, GCC 12), mostly in packing a transposed B. Source options
+# come after the target's on the command line, so this -O3 wins.
+set_property(SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/csrc/cpu/kernels/gemm_kernel.cpp APPEND PROPERTY COMPILE_OPTIONS -O3)
 
 foreach(isa IN LISTS PYDL_CPU_ISA_LEVELS)
   add_library(pydl_cpu_kernels_${isa} OBJECT ${PYDL_CPU_KERNEL_SOURCES})
