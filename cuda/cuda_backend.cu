@@ -1,12 +1,17 @@
-// The CUDA backend: cudaMalloc'd memory and the copy / fill / random primitives as kernels.
+// The CUDA backend: device memory from a caching allocator per GPU, and the copy / fill /
+// random primitives as kernels.
 // Every entry point synchronizes before returning (streams come later), so errors surface at
 // the call that caused them and host code may read results at once.
 #include <cuda_runtime.h>
 
 #include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "backend/backend.h"
+#include "core/caching_allocator.h"
 #include "core/convert.h"
 #include "core/dispatch.h"
 #include "cuda_common.cuh"
@@ -87,41 +92,71 @@ void sync(const char* what) {
   if (err != cudaSuccess) throw_cuda_error(err, what, __FILE__, __LINE__);
 }
 
-class CudaBackend final : public Backend {
+// Device memory for one GPU's caching allocator: cudaMalloc / cudaFree on that device.
+class CudaMemorySource final : public MemorySource {
  public:
-  CudaBackend() : Backend(DeviceType::CUDA) {}
-  void* allocate(size_t nbytes, int device_index) override {
-    if (nbytes == 0) return nullptr;  // like PyTorch: empty CUDA tensors own no memory
-    DeviceGuard guard(device_index);
+  explicit CudaMemorySource(int device) : device_(device) {}
+  void* reserve(size_t nbytes) override {
+    DeviceGuard guard(device_);
     void* p = nullptr;
     cudaError_t err = cudaMalloc(&p, nbytes);
     if (err == cudaErrorMemoryAllocation) {
-      cudaGetLastError();
-      size_t free_b = 0, total_b = 0;
-      if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) cudaGetLastError();
-      int dev = device_index;
-      if (dev < 0 && cudaGetDevice(&dev) != cudaSuccess) cudaGetLastError();
-      throw OutOfMemoryError(str("CUDA out of memory. Tried to allocate ", nbytes, " bytes (",
-                                 nbytes / double(1 << 20), " MiB) on device cuda:", dev, " (", free_b,
-                                 " bytes free of ", total_b, " total)"));
+      cudaGetLastError();  // not sticky: the allocator frees its cache and retries
+      return nullptr;
     }
     if (err != cudaSuccess) throw_cuda_error(err, "cudaMalloc(&p, nbytes)", __FILE__, __LINE__);
     return p;
   }
-
   // Runs from Storage's destructor, so it must not throw. At interpreter exit the runtime may
   // already be torn down (cudaErrorCudartUnloading): the memory goes with the process anyway.
-  void deallocate(void* p, size_t, int device_index) override {
-    if (p == nullptr) return;
+  void release(void* p, size_t) override {
     int prev = -1;
     bool switched = false;
-    if (device_index >= 0 && cudaGetDevice(&prev) == cudaSuccess && prev != device_index)
-      switched = cudaSetDevice(device_index) == cudaSuccess;
+    if (cudaGetDevice(&prev) == cudaSuccess && prev != device_) switched = cudaSetDevice(device_) == cudaSuccess;
     cudaError_t err = cudaFree(p);
     if (switched) cudaSetDevice(prev);
     if (err != cudaSuccess && err != cudaErrorCudartUnloading && err != cudaErrorContextIsDestroyed)
       std::fprintf(stderr, "pydl: warning: cudaFree failed: %s\n", cudaGetErrorString(err));
     cudaGetLastError();
+  }
+  std::string describe() override {
+    DeviceGuard guard(device_);
+    size_t free_b = 0, total_b = 0;
+    if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) {
+      cudaGetLastError();
+      return str("GPU ", device_);
+    }
+    return str("GPU ", device_, " has a total capacity of ", total_b / double(1 << 30), " GiB of which ",
+               free_b / double(1 << 30), " GiB is free");
+  }
+
+ private:
+  int device_;
+};
+
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend() : Backend(DeviceType::CUDA) {}
+
+  // Every allocation goes through the device's caching allocator, on the default stream (the
+  // only one kernels use so far).
+  void* allocate(size_t nbytes, int device_index) override {
+    if (nbytes == 0) return nullptr;  // like PyTorch: empty CUDA tensors own no memory
+    return allocator(device_index < 0 ? current_device() : device_index).allocate(nbytes);
+  }
+  void deallocate(void* p, size_t, int device_index) override {
+    if (p == nullptr) return;
+    // The allocator that handed p out exists (deallocate never creates one, so never throws).
+    std::lock_guard<std::mutex> lock(allocators_mutex_);
+    const size_t dev = device_index < 0 ? 0 : static_cast<size_t>(device_index);
+    if (dev < allocators_.size() && allocators_[dev]) allocators_[dev]->allocator.deallocate(p);
+  }
+  CachingAllocatorStats memory_stats(int device_index) override { return allocator(device_index).stats(); }
+  void reset_peak_memory_stats(int device_index) override { allocator(device_index).reset_peak_stats(); }
+  void empty_cache() override {
+    std::lock_guard<std::mutex> lock(allocators_mutex_);
+    for (auto& a : allocators_)
+      if (a) a->allocator.empty_cache();
   }
 
   void copy_to_host(void* dst, const void* src, size_t n, int device_index) override {
@@ -242,6 +277,25 @@ class CudaBackend final : public Backend {
     DeviceGuard guard(device_index);
     PYDL_CUDA_CHECK(cudaDeviceSynchronize());
   }
+
+ private:
+  struct DeviceMemory {
+    explicit DeviceMemory(int device) : source(device), allocator(&source, "CUDA") {}
+    CudaMemorySource source;
+    CachingAllocator allocator;
+  };
+  // One allocator per device, created on first use. Never destroyed: tensors freed during
+  // interpreter shutdown still return their blocks (see CudaMemorySource::release).
+  CachingAllocator& allocator(int device) {
+    PYDL_CHECK(device >= 0 && device < device_count(), "CUDA error: invalid device ordinal (device ", device,
+               " requested, ", device_count(), " available)");
+    std::lock_guard<std::mutex> lock(allocators_mutex_);
+    if (allocators_.size() <= static_cast<size_t>(device)) allocators_.resize(device + 1);
+    if (!allocators_[device]) allocators_[device] = new DeviceMemory(device);
+    return allocators_[device]->allocator;
+  }
+  std::mutex allocators_mutex_;
+  std::vector<DeviceMemory*> allocators_;
 };
 
 // Registration only stores a pointer: no CUDA call runs at static-init time.

@@ -13,6 +13,7 @@
 #include "backend/rnn_ops.h"
 #include "backend/sorting_ops.h"
 #include "backend/window_ops.h"
+#include "core/caching_allocator.h"
 #include "core/device.h"
 #include "core/elementwise_iter.h"
 #include "core/philox.h"
@@ -226,6 +227,12 @@ class Backend {
   virtual int device_count() = 0;
   virtual int current_device() = 0;
   virtual void synchronize(int device_index) = 0;
+
+  // --- the caching allocator of devices that have one (core/caching_allocator.h; the CPU's
+  // own cache is cpu_memory_stats & co in core/allocator.h)
+  virtual CachingAllocatorStats memory_stats(int /*device_index*/) { not_implemented("memory_stats"); }
+  virtual void reset_peak_memory_stats(int /*device_index*/) { not_implemented("reset_peak_memory_stats"); }
+  virtual void empty_cache() { not_implemented("empty_cache"); }
 
  protected:
   [[noreturn]] void not_implemented(const char* what) const;

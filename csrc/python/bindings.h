@@ -14,6 +14,7 @@ void init_factories(py::module_& m);  // factories_py.cpp: tensor, zeros, arange
 void init_random(py::module_& m);     // random_py.cpp: Generator, manual_seed, rand, ...
 void init_interop(py::module_& m);    // interop_py.cpp: NumPy and DLPack
 void init_config(py::module_& m);     // config_py.cpp: build info, threads, memory stats
+void init_allocator(py::module_& m);  // allocator_py.cpp: CUDA memory stats, the test allocator
 void init_dlpack(py::module_& m);     // dlpack_py.cpp: Tensor.__dlpack__, from_dlpack
 void init_math(py::module_& m);       // math_py.cpp: elementwise functions and methods
 void init_operators(py::module_& m);  // operators_py.cpp: +, -, <, ... on Tensor (number protocol slots)

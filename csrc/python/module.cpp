@@ -68,6 +68,7 @@ PYBIND11_MODULE(_C, m) {
   init_random(m);
   init_interop(m);
   init_config(m);
+  init_allocator(m);
   init_dlpack(m);
   init_math(m);
   init_operators(m);

@@ -94,3 +94,7 @@ def manual_seed_all(seed):
     """Seed every CUDA device's default generator."""
     for i in range(device_count()):
         _C._cuda_manual_seed(seed, i)
+
+
+from .memory import (empty_cache, max_memory_allocated, max_memory_reserved, memory_allocated,  # noqa: E402
+                     memory_reserved, memory_stats, memory_summary, reset_peak_memory_stats)
