@@ -15,6 +15,7 @@
 #include "core/convert.h"
 #include "core/dispatch.h"
 #include "cuda_common.cuh"
+#include "cuda_kernels.h"
 #include "cuda_loops.cuh"
 
 namespace pydl::cuda {
@@ -74,22 +75,6 @@ __global__ void random_kernel(T* out, int64_t n, int64_t nblocks, RandomSpec spe
       out[base + lane] = exact_int ? convert<T>(random_int(spec, x, lane)) : convert<T>(random_value(spec, x, lane));
     }
   }
-}
-
-// The device owning a pointer, or -1 if it is not device memory. ElementwiseIter carries no
-// device, so copy() asks the runtime rather than trusting whichever device is current.
-int pointer_device(const void* p) {
-  cudaPointerAttributes attr;
-  if (cudaPointerGetAttributes(&attr, p) != cudaSuccess) {
-    cudaGetLastError();
-    return -1;
-  }
-  return attr.type == cudaMemoryTypeDevice || attr.type == cudaMemoryTypeManaged ? attr.device : -1;
-}
-
-void sync(const char* what) {
-  cudaError_t err = cudaDeviceSynchronize();
-  if (err != cudaSuccess) throw_cuda_error(err, what, __FILE__, __LINE__);
 }
 
 // Device memory for one GPU's caching allocator: cudaMalloc / cudaFree on that device.
@@ -214,6 +199,10 @@ class CudaBackend final : public Backend {
       PYDL_CUDA_KERNEL_CHECK("cast_strided_kernel");
     }
     sync("copy_");
+  }
+
+  void binary(BinaryOp op, const ElementwiseIter& iter, const OpParams& params) override {
+    binary_kernel(op, iter, params);
   }
 
   void fill(const Tensor& out, const Scalar& value) override {

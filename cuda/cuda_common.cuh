@@ -56,6 +56,24 @@ class DeviceGuard {
   bool switched_ = false;
 };
 
+// The device owning a pointer, or -1 if it is not device memory. ElementwiseIter carries no
+// device, so kernels over one ask the runtime rather than trusting whichever device is current.
+inline int pointer_device(const void* p) {
+  cudaPointerAttributes attr;
+  if (cudaPointerGetAttributes(&attr, p) != cudaSuccess) {
+    cudaGetLastError();
+    return -1;
+  }
+  return attr.type == cudaMemoryTypeDevice || attr.type == cudaMemoryTypeManaged ? attr.device : -1;
+}
+
+// The end of every backend entry point (see cuda_backend.cu): wait for the device, so an
+// asynchronous fault surfaces at the op that caused it.
+inline void sync(const char* what) {
+  cudaError_t err = cudaDeviceSynchronize();
+  if (err != cudaSuccess) throw_cuda_error(err, what, __FILE__, __LINE__);
+}
+
 }  // namespace pydl::cuda
 
 #define PYDL_CUDA_CHECK(expr)                                                    \
