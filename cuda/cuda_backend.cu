@@ -131,10 +131,12 @@ class CudaBackend final : public Backend {
   }
   void deallocate(void* p, size_t, int device_index) override {
     if (p == nullptr) return;
-    // The allocator that handed p out exists (deallocate never creates one, so never throws).
+    // The allocator that handed p out exists (deallocate never creates one, so never throws);
+    // without a device index, each allocator ignores the pointers it does not own.
     std::lock_guard<std::mutex> lock(allocators_mutex_);
-    const size_t dev = device_index < 0 ? 0 : static_cast<size_t>(device_index);
-    if (dev < allocators_.size() && allocators_[dev]) allocators_[dev]->allocator.deallocate(p);
+    for (size_t d = 0; d < allocators_.size(); ++d)
+      if (allocators_[d] && (device_index < 0 || d == static_cast<size_t>(device_index)))
+        allocators_[d]->allocator.deallocate(p);
   }
   CachingAllocatorStats memory_stats(int device_index) override { return allocator(device_index).stats(); }
   void reset_peak_memory_stats(int device_index) override { allocator(device_index).reset_peak_stats(); }

@@ -83,20 +83,23 @@ void CachingAllocator::deallocate(void* ptr) {
   // Merge with free neighbours, so a freed segment becomes one block again (and can be released).
   if (Block* prev = block->prev; prev && !prev->allocated) {
     pool.erase(prev);
-    prev->size += block->size;
-    prev->next = block->next;
-    if (block->next) block->next->prev = prev;
-    delete block;
-    block = prev;
+    block = merge_into_prev(block);
   }
   if (Block* next = block->next; next && !next->allocated) {
     pool.erase(next);
-    block->size += next->size;
-    block->next = next->next;
-    if (next->next) next->next->prev = block;
-    delete next;
+    merge_into_prev(next);
   }
   pool.insert(block);
+}
+
+// Folds `block` into its neighbour before it in the segment, which grows to cover both.
+CachingAllocator::Block* CachingAllocator::merge_into_prev(Block* block) {
+  Block* prev = block->prev;
+  prev->size += block->size;
+  prev->next = block->next;
+  if (block->next) block->next->prev = prev;
+  delete block;
+  return prev;
 }
 
 CachingAllocator::Block* CachingAllocator::take_cached(size_t size, bool small, uintptr_t stream) {

@@ -102,6 +102,7 @@ class CachingAllocator {
   Block* take_cached(size_t size, bool small, uintptr_t stream);
   Block* new_segment(size_t size, bool small, uintptr_t stream);
   void split(Block* block, size_t size);
+  static Block* merge_into_prev(Block* block);
   void release_free_segments();
   [[noreturn]] void throw_oom(size_t nbytes, size_t segment);
 

@@ -9,10 +9,12 @@
 //           for ir in MC step MR:   micro-kernel: an MR x NR tile of C in registers
 //
 // Packing reads any strides, so transposed and non-contiguous operands cost nothing extra, and
-// it converts float16/bfloat16 to float32 on the way in. Packed panels are zero-padded to whole
-// micro-tiles, so the micro-kernel always runs at full width: a full tile of a row-major C is
-// written straight from the registers, an edge tile (or a strided C) goes through a small
-// buffer. No scalar cliff at sizes that are not multiples of MR/NR.
+// it converts float16/bfloat16 to float32 on the way in. A row-major A that few B micro-panels
+// reuse is read in place instead (packing it would cost more than it saves). B panels are
+// zero-padded to whole micro-tiles; the last rows of an M that MR does not divide run a kernel
+// of their own height. Tiles of a row-major C are written straight from the registers; a
+// partial-width tile (or a strided C) goes through a small buffer. No scalar cliff at sizes
+// that are not multiples of MR/NR.
 //
 // The micro-kernel is written once with GCC vector extensions; this header is compiled per ISA
 // level (it is included from csrc/cpu/kernels/), so the same source becomes 6x16 AVX2 FMA code,
@@ -158,8 +160,8 @@ inline __attribute__((always_inline)) void micro_kernel(int64_t kc, const T* __r
     }
 }
 
-// micro_kernel for the first `rows` (1..MR) rows of an MR-row panel, so the last panel of an M
-// that MR does not divide (64 = 10 x 6 + 4) costs its real rows, not a whole panel.
+// micro_kernel for the first `rows` (1..MR) rows of an MR-row panel: the full panel, or the last
+// one of an M that MR does not divide (64 = 10 x 6 + 4) at the cost of its real rows only.
 template <typename T, int MR, int NR, int AS, size_t... R>
 inline void micro_kernel_rows(int64_t rows, int64_t kc, const T* a, int64_t lda, const T* b, T* c, int64_t ldc,
                               T alpha, T beta, std::index_sequence<R...>) {
@@ -374,9 +376,7 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, T alpha, Matrix<const S> a, M
               const T* ap;
               if constexpr (AS > 0) ap = a_pack + ir * kc;
               else ap = &a(ic + ir, pc);
-              if (rows == MR && cols == NR && ct.cs == 1) {
-                micro_kernel<T, MR, NR, AS>(kc, ap, a.rs, bp, ct.data, ct.rs, alpha, beta_block);
-              } else if (cols == NR && ct.cs == 1) {
+              if (cols == NR && ct.cs == 1) {  // straight into C, full tiles and edge rows alike
                 micro_kernel_rows<T, MR, NR, AS>(rows, kc, ap, a.rs, bp, ct.data, ct.rs, alpha, beta_block, rows_seq);
               } else {
                 micro_kernel_rows<T, MR, NR, AS>(rows, kc, ap, a.rs, bp, tile, NR, T(1), T(0), rows_seq);
